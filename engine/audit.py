@@ -1,0 +1,34 @@
+"""The audit trail: one row per thing that happened to a case."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from .access import Actor
+from .models import AuditEvent
+
+
+def record(
+    session: Session,
+    at: datetime,
+    actor: Actor,
+    kind: str,
+    case_id: int | None = None,
+    element_id: str | None = None,
+    title: str | None = None,
+    **details,
+) -> AuditEvent:
+    event = AuditEvent(
+        case_id=case_id,
+        at=at,
+        actor_id=actor.id,
+        actor=actor.username,
+        kind=kind,
+        element_id=element_id,
+        title=title,
+        details=details,
+    )
+    session.add(event)
+    return event

@@ -1,0 +1,433 @@
+"""Cases: starting them, completing their tasks, and what each user may see of them.
+
+Every command is one database transaction: validate the form, run the engine steps, write
+the changed task rows, the work items, the audit trail and the iJw messages, commit. If
+anything fails, nothing is written and the cached workflow is dropped, so the case is as it
+was before the request.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+from uuid import UUID
+
+from SpiffWorkflow.exceptions import WorkflowException
+from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import flag_modified
+from sqlalchemy.orm.exc import StaleDataError
+
+from . import access, audit, directory, forms
+from .access import Actor
+from .errors import Conflict, Forbidden, InvalidData, NotFound, StepFailed
+from .library import ParsedBundle
+from .models import AuditEvent, Case, IjwMessage, Organisation, WorkItem
+from .workflows import LiveWorkflow
+
+if TYPE_CHECKING:
+    from .runtime import Runtime
+
+_ACTIVE = TaskState.READY | TaskState.WAITING | TaskState.STARTED
+
+IJW_DIRECTIONS = {
+    "JW315": "aanbieder → gemeente",
+    "JW317": "aanbieder → gemeente",
+    "JW305": "aanbieder → gemeente",
+    "JW307": "aanbieder → gemeente",
+    "JW301": "gemeente → aanbieder",
+    "JW319": "gemeente → aanbieder",
+}
+
+
+class CaseService:
+    def __init__(self, runtime: Runtime):
+        self.rt = runtime
+
+    # -- commands --------------------------------------------------------------------------
+
+    def start(self, actor: Actor, process_key: str, data: Mapping) -> dict:
+        with self.rt.transaction() as session:
+            now = self.rt.clock.now()
+            bundle = self.rt.library.bundle_for_start(session, process_key, now)
+            start = bundle.start
+            lane = start.lane if start else None
+            if lane not in actor.roles:
+                raise Forbidden(f"Alleen de rol '{lane}' kan een casus van dit proces starten.")
+            party = access.LANE_PARTIES.get(lane, ())[:1]
+            if party and access.PARTY_KINDS[party[0]] != actor.organisation_kind:
+                raise Forbidden("Uw organisatie kan dit proces niet starten.")
+            schema = self._schema(session, bundle, start.form if start else None)
+            forms.validate(schema or {"type": "object", "properties": {}}, data)
+
+            start_data = dict(data)
+            if party:
+                start_data[party[0]] = actor.organisation_key
+            gemeente = directory.organisation(session, start_data.get("gemeente"))
+            if gemeente is not None:
+                start_data["gemeente_mandateert_gi"] = bool(gemeente.settings.get("mandaat_gi", False))
+
+            case = Case(
+                reference=str(start_data.get("casusreferentie") or ""),
+                process_key=process_key,
+                bundle_id=bundle.id,
+                status="running",
+                created_at=now,
+                created_by=actor.id,
+                engine_state={},
+                data={},
+            )
+            self._sync_parties(session, case, start_data)
+            session.add(case)
+            session.flush()
+
+            workflow = self.rt.new_workflow(bundle)
+            workflow.task_tree.data.update(start_data)
+            live = LiveWorkflow(workflow, self.rt.new_snapshot())
+            audit.record(session, now, actor, "case_started", case.id, start.element_id if start else None,
+                         bundle.name, data=dict(data), version=bundle.version)
+            self._run(session, case, bundle, live, actor, lambda: workflow.do_engine_steps())
+            if not case.reference:
+                case.reference = f"CASUS-{case.id}"
+            return self._commit_and_view(session, case, live, actor)
+
+    def complete(self, actor: Actor, item_id: str, data: Mapping) -> dict:
+        with self.rt.transaction() as session:
+            item = session.get(WorkItem, item_id)
+            if item is None:
+                raise NotFound("Deze taak bestaat niet.")
+            case = self._lock_case(session, item.case_id)
+            self._check_task_access(session, actor, case, item)
+            if item.status != "open":
+                raise Conflict("Deze taak is al afgerond.")
+            bundle = self.rt.library.parsed(session, case.bundle_id)
+            return self._complete(session, actor, case, bundle, item, data)
+
+    def record_ijw(self, actor: Actor, case_id: int, code: str, bericht: Mapping) -> dict:
+        """An iJw message arriving through the API completes the task that waits for it."""
+        with self.rt.transaction() as session:
+            case = self._lock_case(session, case_id)
+            if not (access.is_party(actor, case) or self._worked_on(session, actor, case)):
+                raise NotFound("Deze casus bestaat niet.")
+            bundle = self.rt.library.parsed(session, case.bundle_id)
+            candidates = [
+                item for item in self._open_items(session, case.id)
+                if code in self._element(bundle, item).ijw
+            ]
+            if not candidates:
+                raise Conflict(f"Deze casus wacht niet op een {code}-bericht.")
+            item = candidates[0]
+            self._check_task_access(session, actor, case, item)
+            data = dict(bericht)
+            if len(self._element(bundle, item).ijw) > 1:
+                data.setdefault("BerichtCode", code)
+            return self._complete(session, actor, case, bundle, item, data)
+
+    def _complete(self, session: Session, actor: Actor, case: Case, bundle: ParsedBundle, item: WorkItem,
+                  data: Mapping) -> dict:
+        element = self._element(bundle, item)
+        schema = self._schema(session, bundle, item.form)
+        forms.validate(schema or {"type": "object", "properties": {}}, data)
+        live = self._live(session, case, bundle)
+        task = live.workflow.get_task_from_id(UUID(item.id))
+        if task is None or task.state != TaskState.READY:
+            self.rt.cache.evict(case.id)
+            raise Conflict("Deze taak kan nu niet worden afgerond; de casus is verder gegaan.")
+
+        now = self.rt.clock.now()
+        item.status, item.completed_at, item.completed_by = "completed", now, actor.id
+        audit.record(session, now, actor, "task_completed", case.id, item.element_id, item.title,
+                     lane=item.lane, data=dict(data))
+        code = self._ijw_code(element, data)
+        if code:
+            session.add(IjwMessage(case_id=case.id, code=code, direction=IJW_DIRECTIONS.get(code, ""),
+                                   payload=dict(data), recorded_at=now, recorded_by=actor.id, work_item_id=item.id))
+
+        def step():
+            task.data.update(data)
+            task.run()
+            live.workflow.do_engine_steps()
+
+        self._run(session, case, bundle, live, actor, step)
+        return self._commit_and_view(session, case, live, actor)
+
+    # -- the step itself -------------------------------------------------------------------
+
+    def _run(self, session: Session, case: Case, bundle: ParsedBundle, live: LiveWorkflow, actor: Actor, step) -> None:
+        try:
+            step()
+        except WorkflowException as error:
+            self.rt.cache.evict(case.id)
+            element = getattr(getattr(error, "task_spec", None), "bpmn_id", None)
+            raise StepFailed(f"De volgende stap kon niet worden uitgevoerd: {error}", element) from error
+        except Exception:
+            self.rt.cache.evict(case.id)
+            raise
+        self._persist(session, case, bundle, live, actor)
+
+    def _persist(self, session: Session, case: Case, bundle: ParsedBundle, live: LiveWorkflow, actor: Actor) -> None:
+        now = self.rt.clock.now()
+        workflow = live.workflow
+        saved = self.rt.store.save(session, case.id, workflow, live.snapshot)
+        touched = saved.touched
+        case.engine_state = saved.state
+        flag_modified(case, "engine_state")
+        case.data = _current_data(workflow, saved.active)
+        self._sync_parties(session, case, case.data)
+        self._sync_work_items(session, case, bundle, live, touched, now)
+        self.rt.after_step(session, case, bundle, live, touched, now)
+        if workflow.is_completed() and case.status == "running":
+            case.status, case.completed_at = "completed", now
+            audit.record(session, now, actor, "case_completed", case.id, title="Casus afgerond")
+
+    def _sync_work_items(self, session: Session, case: Case, bundle: ParsedBundle, live: LiveWorkflow, touched, now) -> None:
+        for item_id in list(live.open_items):
+            task = live.workflow.get_task_from_id(UUID(item_id))
+            if task is None or task.state != TaskState.READY:
+                item = session.get(WorkItem, item_id)
+                if item is not None and item.status == "open":
+                    item.status, item.completed_at = "cancelled", now
+                live.open_items.discard(item_id)
+        for task in touched:
+            if task.state != TaskState.READY or not task.task_spec.manual or str(task.id) in live.open_items:
+                continue
+            element = bundle.element(task.workflow.spec.name, task.task_spec.bpmn_id)
+            lane = task.task_spec.lane
+            session.add(WorkItem(
+                id=str(task.id),
+                case_id=case.id,
+                process_key=task.workflow.spec.name,
+                element_id=task.task_spec.bpmn_id,
+                title=element.title if element else task.task_spec.bpmn_name or task.task_spec.bpmn_id,
+                lane=lane,
+                form=element.form if element else None,
+                organisation_id=access.lane_organisation(case, lane),
+                status="open",
+                created_at=now,
+            ))
+            live.open_items.add(str(task.id))
+        # The party behind a lane can change (a new aanbieder): open items follow it.
+        for item in self._open_items(session, case.id):
+            item.organisation_id = access.lane_organisation(case, item.lane)
+
+    def _sync_parties(self, session: Session, case: Case, data: Mapping) -> None:
+        for party in ("gi", "gemeente", "aanbieder"):
+            org = directory.organisation(session, data.get(party)) if data.get(party) else None
+            if org is not None and org.kind == access.PARTY_KINDS[party]:
+                setattr(case, f"{party}_id", org.id)
+        if case.gemeente_id is not None and case.region_id is None:
+            case.region_id = _region_of(session, case.gemeente_id)
+
+    def _commit_and_view(self, session: Session, case: Case, live: LiveWorkflow, actor: Actor) -> dict:
+        try:
+            session.flush()
+        except StaleDataError as error:
+            self.rt.cache.evict(case.id)
+            raise Conflict("De casus is intussen door iemand anders gewijzigd; probeer het opnieuw.") from error
+        live.version = case.version
+        view = self._case_view(session, actor, case)
+        self.rt.commit(session)
+        self.rt.cache.checkin(case.id, live)
+        return view
+
+    def _live(self, session: Session, case: Case, bundle: ParsedBundle) -> LiveWorkflow:
+        live = self.rt.cache.checkout(case.id, case.version)
+        if live is not None:
+            return live
+        workflow, snapshot = self.rt.store.load(
+            session, case.id, case.engine_state, bundle.spec, bundle.subprocess_specs, self.rt.script_engine
+        )
+        open_items = {item.id for item in self._open_items(session, case.id)}
+        return LiveWorkflow(workflow, snapshot, case.version, open_items)
+
+    # -- queries ---------------------------------------------------------------------------
+
+    def list_cases(self, actor: Actor, process: str | None = None, status: str | None = None) -> list[dict]:
+        with self.rt.reading() as session:
+            query = select(Case).where(self._visible_clause(actor)).order_by(Case.id.desc())
+            if process:
+                query = query.where(Case.process_key == process)
+            if status:
+                query = query.where(Case.status == status)
+            cases = list(session.scalars(query.limit(500)))
+            return [self._case_summary(session, case) for case in cases]
+
+    def get_case(self, actor: Actor, case_id: int) -> dict:
+        with self.rt.reading() as session:
+            case = session.get(Case, case_id)
+            if case is None or not self._may_view(session, actor, case):
+                raise NotFound("Deze casus bestaat niet.")
+            return self._case_view(session, actor, case)
+
+    def list_tasks(self, actor: Actor) -> list[dict]:
+        with self.rt.reading() as session:
+            items = session.scalars(
+                select(WorkItem)
+                .where(WorkItem.status == "open", WorkItem.organisation_id == actor.organisation_id,
+                       WorkItem.lane.in_(sorted(actor.roles)))
+                .order_by(WorkItem.created_at)
+            )
+            return [self._task_view(session, item) for item in items]
+
+    def get_task(self, actor: Actor, item_id: str) -> dict:
+        with self.rt.reading() as session:
+            item = session.get(WorkItem, item_id)
+            if item is None:
+                raise NotFound("Deze taak bestaat niet.")
+            case = session.get(Case, item.case_id)
+            self._check_task_access(session, actor, case, item)
+            return self._task_view(session, item, case)
+
+    # -- views -----------------------------------------------------------------------------
+
+    def _case_summary(self, session: Session, case: Case) -> dict:
+        bundle = self.rt.library.parsed(session, case.bundle_id)
+        return {
+            "id": case.id,
+            "reference": case.reference,
+            "process": case.process_key,
+            "process_name": bundle.name,
+            "process_version": bundle.version,
+            "status": case.status,
+            "created_at": case.created_at,
+            "completed_at": case.completed_at,
+        }
+
+    def _case_view(self, session: Session, actor: Actor, case: Case) -> dict:
+        view = self._case_summary(session, case)
+        orgs = directory.names(session, [case.gi_id, case.gemeente_id, case.aanbieder_id, case.region_id])
+        worked = self._worked_on(session, actor, case)
+        open_items = self._open_items(session, case.id)
+        view.update(
+            parties={p: orgs.get(getattr(case, f"{p}_id")) for p in ("gi", "gemeente", "aanbieder", "region")},
+            open_tasks=[self._task_view(session, item, case, with_form=False) for item in open_items],
+            data=dict(case.data) if access.sees_case_data(actor, case, worked) else None,
+            history=self._history(session, case, actor, worked),
+            ijw_messages=self._messages(session, case) if access.sees_case_data(actor, case, worked) else [],
+            error=case.error,
+        )
+        return view
+
+    def _history(self, session: Session, case: Case, actor: Actor, worked: bool) -> list[dict]:
+        show_details = access.sees_case_data(actor, case, worked)
+        events = session.scalars(select(AuditEvent).where(AuditEvent.case_id == case.id).order_by(AuditEvent.id))
+        return [
+            {
+                "at": e.at, "actor": e.actor, "kind": e.kind, "element_id": e.element_id, "title": e.title,
+                "details": e.details if show_details else {},
+            }
+            for e in events
+        ]
+
+    def _messages(self, session: Session, case: Case) -> list[dict]:
+        rows = session.scalars(select(IjwMessage).where(IjwMessage.case_id == case.id).order_by(IjwMessage.id))
+        return [
+            {"code": m.code, "direction": m.direction, "recorded_at": m.recorded_at, "payload": m.payload}
+            for m in rows
+        ]
+
+    def _task_view(self, session: Session, item: WorkItem, case: Case | None = None, with_form: bool = True) -> dict:
+        case = case or session.get(Case, item.case_id)
+        view = {
+            "id": item.id,
+            "case_id": item.case_id,
+            "case_reference": case.reference,
+            "process": item.process_key,
+            "name": item.element_id,
+            "title": item.title,
+            "lane": item.lane,
+            "lane_label": access.ROLE_LABELS.get(item.lane or "", item.lane),
+            "status": item.status,
+            "created_at": item.created_at,
+            "due_at": item.due_at,
+            "claimed_by": item.claimed_by,
+        }
+        if with_form:
+            bundle = self.rt.library.parsed(session, case.bundle_id)
+            schema = self._schema(session, bundle, item.form)
+            view["form"] = schema
+            fields = (schema or {}).get("properties") or {}
+            view["data"] = {k: v for k, v in case.data.items() if k in fields}
+        return view
+
+    # -- helpers ---------------------------------------------------------------------------
+
+    def _schema(self, session: Session, bundle: ParsedBundle, form: str | None) -> dict | None:
+        schema = bundle.form(form)
+        if schema is None:
+            return None
+        return forms.resolve(schema, lambda kind: directory.choices(session, kind))
+
+    def _element(self, bundle: ParsedBundle, item: WorkItem):
+        element = bundle.element(item.process_key, item.element_id)
+        if element is None:
+            raise StepFailed(f"Onbekende stap {item.element_id}.", item.element_id)
+        return element
+
+    @staticmethod
+    def _ijw_code(element, data: Mapping) -> str | None:
+        codes = element.ijw
+        if not codes:
+            return None
+        if len(codes) == 1:
+            return codes[0]
+        code = data.get("BerichtCode")
+        if code not in codes:
+            raise InvalidData({"BerichtCode": [f"Kies een van: {', '.join(codes)}."]})
+        return code
+
+    def _lock_case(self, session: Session, case_id: int) -> Case:
+        case = session.scalar(select(Case).where(Case.id == case_id).with_for_update())
+        if case is None:
+            raise NotFound("Deze casus bestaat niet.")
+        return case
+
+    def _check_task_access(self, session: Session, actor: Actor, case: Case, item: WorkItem) -> None:
+        if access.may_do(actor, item.lane, item.organisation_id):
+            return
+        if self._may_view(session, actor, case):
+            raise Forbidden("Deze taak is niet voor uw rol of organisatie.")
+        raise NotFound("Deze taak bestaat niet.")
+
+    def _may_view(self, session: Session, actor: Actor, case: Case) -> bool:
+        return access.is_party(actor, case) or access.monitors(actor, case) or self._worked_on(session, actor, case)
+
+    def _worked_on(self, session: Session, actor: Actor, case: Case) -> bool:
+        if actor.organisation_id is None:
+            return False
+        return session.scalar(
+            select(WorkItem.id).where(
+                WorkItem.case_id == case.id,
+                WorkItem.organisation_id == actor.organisation_id,
+                WorkItem.lane.in_(sorted(actor.roles)),
+            ).limit(1)
+        ) is not None
+
+    def _visible_clause(self, actor: Actor):
+        org = actor.organisation_id
+        clauses = [Case.gi_id == org, Case.gemeente_id == org, Case.aanbieder_id == org]
+        if "regiocoordinator" in actor.roles:
+            clauses.append(Case.region_id == org)
+        clauses.append(Case.id.in_(
+            select(WorkItem.case_id).where(WorkItem.organisation_id == org, WorkItem.lane.in_(sorted(actor.roles)))
+        ))
+        return or_(*clauses)
+
+    def _open_items(self, session: Session, case_id: int) -> list[WorkItem]:
+        return list(session.scalars(
+            select(WorkItem).where(WorkItem.case_id == case_id, WorkItem.status == "open").order_by(WorkItem.created_at)
+        ))
+
+
+def _current_data(workflow, active) -> dict:
+    """The case's data now: the last completed step's data, overlaid with every open branch."""
+    data = dict(workflow.last_task.data) if workflow.last_task is not None else {}
+    for task in sorted(active, key=lambda t: t.last_state_change):
+        data.update(task.data)
+    return {k: v for k, v in data.items() if not k.startswith("_")}
+
+
+def _region_of(session: Session, organisation_id: int) -> int | None:
+    org = session.get(Organisation, organisation_id)
+    return org.region_id if org is not None else None

@@ -1,0 +1,144 @@
+"""Task forms: JSON Schema documents, completed with live choice lists and validated with
+Dutch messages per field."""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Callable, Mapping
+from functools import lru_cache
+
+from jsonschema import Draft202012Validator, FormatChecker
+from jsonschema.exceptions import ValidationError
+
+from .errors import InvalidData
+
+# Choice lists a form can ask for with `x-keuzelijst`: name -> organisation kind.
+KEUZELIJSTEN = {"gemeenten": "gemeente", "aanbieders": "aanbieder", "gis": "gi"}
+
+_TYPE_MESSAGES = {
+    "boolean": "Kies ja of nee.",
+    "string": "Vul tekst in.",
+    "integer": "Vul een geheel getal in.",
+    "number": "Vul een getal in.",
+    "array": "Kies een of meer waarden.",
+    "object": "Deze waarde heeft niet de juiste opbouw.",
+}
+
+
+def load_schema(text: str) -> dict:
+    schema = json.loads(text)
+    Draft202012Validator.check_schema(schema)
+    return schema
+
+
+def resolve(schema: dict, choices: Callable[[str], list[tuple[str, str]]]) -> dict:
+    """The schema as served and validated: `x-keuzelijst` fields get their current choices."""
+    resolved = copy.deepcopy(schema)
+    for field_schema in _field_schemas(resolved):
+        lijst = field_schema.get("x-keuzelijst")
+        if lijst in KEUZELIJSTEN:
+            options = choices(KEUZELIJSTEN[lijst])
+            field_schema["oneOf"] = [{"const": key, "title": title} for key, title in options]
+    return resolved
+
+
+def _field_schemas(schema: dict):
+    for sub in (schema.get("properties") or {}).values():
+        if isinstance(sub, dict):
+            yield sub
+            yield from _field_schemas(sub)
+            if isinstance(sub.get("items"), dict):
+                yield sub["items"]
+                yield from _field_schemas(sub["items"])
+
+
+def validate(schema: dict, data: Mapping) -> None:
+    """Raise InvalidData with Dutch messages per field (dotted path) when data does not fit."""
+    if not isinstance(data, Mapping):
+        raise InvalidData({"": ["De gegevens moeten een object met velden zijn."]})
+    errors: dict[str, list[str]] = {}
+    known = set((schema.get("properties") or {}).keys())
+    for key in data:
+        if key not in known:
+            errors.setdefault(key, []).append("Dit veld hoort niet bij dit formulier.")
+    for error in _validator(json.dumps(schema, sort_keys=True)).iter_errors(dict(data)):
+        for field, message in _messages(schema, error):
+            if message not in errors.setdefault(field, []):
+                errors[field].append(message)
+    if errors:
+        raise InvalidData(errors)
+
+
+@lru_cache(maxsize=512)
+def _validator(schema_json: str) -> Draft202012Validator:
+    return Draft202012Validator(json.loads(schema_json), format_checker=FormatChecker())
+
+
+def _messages(schema: dict, error: ValidationError):
+    path = [str(p) for p in error.absolute_path]
+    if error.validator == "required":
+        missing = [name for name in error.validator_value if name not in (error.instance or {})]
+        for name in missing:
+            yield ".".join(path + [name]), _custom(schema, path + [name], "required") or "Dit veld is verplicht."
+        return
+    if error.validator in ("oneOf", "anyOf") and error.context:
+        # A value outside a labelled choice list: name the choices, not the sub-schemas.
+        consts = [s.get("const") for s in error.validator_value if isinstance(s, dict) and "const" in s]
+        if consts:
+            yield ".".join(path), _custom(schema, path, error.validator) or _choice_message(schema, path, consts)
+            return
+    field = ".".join(path)
+    yield field, _custom(schema, path, error.validator) or _default_message(error)
+
+
+def _choice_message(schema: dict, path: list[str], consts: list) -> str:
+    titles = {s.get("const"): s.get("title", s.get("const")) for s in _schema_at(schema, path).get("oneOf", [])}
+    shown = ", ".join(str(titles.get(c, c)) for c in consts[:12])
+    return f"Kies een van de mogelijke waarden: {shown}."
+
+
+def _default_message(error: ValidationError) -> str:
+    v, value = error.validator, error.validator_value
+    if v == "type":
+        return _TYPE_MESSAGES.get(value if isinstance(value, str) else value[0], "Deze waarde heeft het verkeerde type.")
+    if v in ("enum", "const"):
+        options = value if v == "enum" else [value]
+        return f"Kies een van de mogelijke waarden: {', '.join(map(str, options))}."
+    if v == "format":
+        return {
+            "date": "Vul een geldige datum in (JJJJ-MM-DD).",
+            "date-time": "Vul een geldig tijdstip in.",
+            "email": "Vul een geldig e-mailadres in.",
+        }.get(value, "Deze waarde heeft niet de juiste vorm.")
+    return {
+        "minLength": f"Vul minstens {value} teken(s) in.",
+        "maxLength": f"Gebruik hoogstens {value} tekens.",
+        "minimum": f"De waarde moet minstens {value} zijn.",
+        "maximum": f"De waarde mag hoogstens {value} zijn.",
+        "exclusiveMinimum": f"De waarde moet groter zijn dan {value}.",
+        "exclusiveMaximum": f"De waarde moet kleiner zijn dan {value}.",
+        "minItems": f"Kies minstens {value} waarde(n).",
+        "maxItems": f"Kies hoogstens {value} waarden.",
+        "uniqueItems": "Elke waarde mag maar één keer voorkomen.",
+        "pattern": "Deze waarde heeft niet de juiste vorm.",
+        "not": "Deze waarde is niet toegestaan.",
+        "additionalProperties": "Dit veld hoort niet bij dit formulier.",
+        "oneOf": "Deze waarde past niet bij de mogelijke keuzes.",
+        "anyOf": "Deze waarde past niet bij de mogelijke keuzes.",
+        "multipleOf": f"De waarde moet een veelvoud van {value} zijn.",
+    }.get(v, "Deze waarde is ongeldig.")
+
+
+def _custom(schema: dict, path: list[str], keyword: str) -> str | None:
+    return (_schema_at(schema, path).get("x-foutmeldingen") or {}).get(keyword)
+
+
+def _schema_at(schema: dict, path: list[str]) -> dict:
+    node = schema
+    for part in path:
+        if part.isdigit() and isinstance(node.get("items"), dict):
+            node = node["items"]
+        else:
+            node = (node.get("properties") or {}).get(part) or {}
+    return node

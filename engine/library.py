@@ -1,0 +1,295 @@
+"""Deployed versions of processes, decision tables and forms, and the bundles cases run on.
+
+Every BPMN file, DMN file and form is an *artifact*, versioned by content hash. A case starts
+on a *bundle*: the current versions of its process, the processes it calls, the decision
+tables and the forms they use. The bundle never changes, so a running case keeps the
+version it started on however often the designers deploy.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from collections import OrderedDict
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from datetime import datetime
+from pathlib import Path
+
+from lxml import etree
+from SpiffWorkflow.spiff.parser.task_spec import BusinessRuleTaskParser
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from . import forms
+from .errors import NotFound, ProcessProblems
+from .models import Artifact, Bundle
+from .parsing import Element, Parser, elements_of, process_name, start_element
+
+NS = {"bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL"}
+
+
+@dataclass(frozen=True)
+class Source:
+    """An artifact's text before it is deployed."""
+
+    kind: str  # bpmn | dmn | form
+    key: str  # process key, DMN file stem, or form path relative to forms/
+    text: str
+
+    @property
+    def filename(self) -> str:
+        return {"bpmn": f"{self.key}.bpmn", "dmn": f"{self.key}.dmn"}.get(self.kind, f"forms/{self.key}")
+
+
+def content_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def read_sources(processes_dir: Path, forms_dir: Path) -> list[Source]:
+    sources = [Source("bpmn", p.stem, p.read_text(encoding="utf-8")) for p in sorted(processes_dir.glob("*.bpmn"))]
+    sources += [Source("dmn", p.stem, p.read_text(encoding="utf-8")) for p in sorted(processes_dir.glob("*.dmn"))]
+    sources += [
+        Source("form", p.relative_to(forms_dir).as_posix(), p.read_text(encoding="utf-8"))
+        for p in sorted(forms_dir.rglob("*.json"))
+    ]
+    return sources
+
+
+@dataclass
+class ParsedBundle:
+    """A bundle ready to run: specs parsed once per process, shared by all its cases."""
+
+    id: int
+    process_key: str
+    name: str
+    spec: object
+    subprocess_specs: dict
+    elements: dict[tuple[str, str], Element]
+    forms: dict[str, dict]
+    artifacts: dict[tuple[str, str], int]  # (kind, key) -> version
+    bpmn: dict[str, str]  # process key -> XML
+
+    @property
+    def version(self) -> int:
+        return self.artifacts[("bpmn", self.process_key)]
+
+    @property
+    def start(self) -> Element | None:
+        return start_element(self.spec, self.elements)
+
+    def element(self, process_id: str, element_id: str) -> Element | None:
+        return self.elements.get((process_id, element_id))
+
+    def form(self, path: str | None) -> dict | None:
+        return self.forms.get(path) if path else None
+
+
+class Library:
+    def __init__(self, cache_size: int = 64):
+        self._parsed: OrderedDict[str, ParsedBundle] = OrderedDict()
+        self._start_bundles: dict[tuple, list[int]] = {}
+        self._cache_size = cache_size
+        self._lock = threading.Lock()
+
+    # -- deploying -------------------------------------------------------------------------
+
+    def deploy(self, session: Session, sources: Iterable[Source], actor: str, now: datetime) -> list[Artifact]:
+        """Validate the sources together with what is deployed and store new versions.
+
+        Returns the artifacts that got a new version. Raises ProcessProblems and stores
+        nothing if any problem is found.
+        """
+        from .validation import validate_sources  # validation imports the parser stack
+
+        sources = list(sources)
+        current = {(a.kind, a.key): a for a in self.current_artifacts(session)}
+        combined = {(a.kind, a.key): Source(a.kind, a.key, a.content) for a in current.values()}
+        combined.update({(s.kind, s.key): s for s in sources})
+        problems = validate_sources(list(combined.values()))
+        if problems:
+            raise ProcessProblems(problems)
+        deployed = []
+        for source in sources:
+            existing = current.get((source.kind, source.key))
+            if existing is not None and existing.content_hash == content_hash(source.text):
+                continue
+            deployed.append(self._store(session, source, actor, now, existing))
+        return deployed
+
+    def _store(self, session: Session, source: Source, actor: str, now: datetime, previous: Artifact | None) -> Artifact:
+        digest = content_hash(source.text)
+        session.execute(
+            update(Artifact).where(Artifact.kind == source.kind, Artifact.key == source.key).values(is_current=False)
+        )
+        same = session.scalar(
+            select(Artifact).where(Artifact.kind == source.kind, Artifact.key == source.key, Artifact.content_hash == digest)
+        )
+        if same is not None:  # going back to an earlier version: make that one current again
+            same.is_current = True
+            return same
+        last = session.scalar(
+            select(Artifact.version)
+            .where(Artifact.kind == source.kind, Artifact.key == source.key)
+            .order_by(Artifact.version.desc())
+            .limit(1)
+        )
+        artifact = Artifact(
+            kind=source.kind,
+            key=source.key,
+            version=(last or 0) + 1,
+            content_hash=digest,
+            content=source.text,
+            is_current=True,
+            deployed_at=now,
+            deployed_by=actor,
+            summary=summarise_change(previous.content if previous else None, source),
+        )
+        session.add(artifact)
+        session.flush()
+        return artifact
+
+    def current_artifacts(self, session: Session) -> list[Artifact]:
+        return list(session.scalars(select(Artifact).where(Artifact.is_current).order_by(Artifact.kind, Artifact.key)))
+
+    def versions(self, session: Session, kind: str, key: str) -> list[Artifact]:
+        return list(
+            session.scalars(select(Artifact).where(Artifact.kind == kind, Artifact.key == key).order_by(Artifact.version))
+        )
+
+    # -- bundles ---------------------------------------------------------------------------
+
+    def bundle_for_start(self, session: Session, process_key: str, now: datetime) -> ParsedBundle:
+        """The bundle a new case of this process starts on (the current versions)."""
+        current = session.execute(
+            select(Artifact.id, Artifact.kind, Artifact.key).where(Artifact.is_current).order_by(Artifact.id)
+        ).all()
+        signature = (process_key, tuple(row.id for row in current))
+        members = self._start_bundles.get(signature)
+        if members is None:
+            if not any(row.kind == "bpmn" and row.key == process_key for row in current):
+                raise NotFound(f"Onbekend proces: {process_key}.")
+            artifacts = {(a.kind, a.key): a for a in self.current_artifacts(session)}
+            members = sorted(_bundle_members(process_key, artifacts))
+            self._start_bundles[signature] = members
+        return self.parsed(session, self._bundle_row(session, process_key, members, now))
+
+    def _bundle_row(self, session: Session, process_key: str, artifact_ids: list[int], now: datetime) -> Bundle:
+        digest = hashlib.sha256(json.dumps([process_key, artifact_ids]).encode()).hexdigest()
+        existing = session.scalar(select(Bundle).where(Bundle.bundle_hash == digest))
+        if existing is not None:
+            return existing
+        bundle = Bundle(process_key=process_key, bundle_hash=digest, artifact_ids=artifact_ids, created_at=now)
+        session.add(bundle)
+        session.flush()
+        return bundle
+
+    def parsed(self, session: Session, bundle: Bundle | int) -> ParsedBundle:
+        """The parsed specs of a bundle. Cached by content hash, never by row id: a row id of a
+        rolled-back transaction can come back for other content."""
+        if not isinstance(bundle, Bundle):
+            row = session.get(Bundle, bundle)
+            if row is None:
+                raise NotFound(f"Onbekende procesversie {bundle}.")
+            bundle = row
+        with self._lock:
+            cached = self._parsed.get(bundle.bundle_hash)
+            if cached is not None:
+                self._parsed.move_to_end(bundle.bundle_hash)
+        if cached is None:
+            artifacts = list(session.scalars(select(Artifact).where(Artifact.id.in_(bundle.artifact_ids))))
+            cached = parse_bundle(bundle.process_key, artifacts)
+            with self._lock:
+                self._parsed[bundle.bundle_hash] = cached
+                while len(self._parsed) > self._cache_size:
+                    self._parsed.popitem(last=False)
+        return replace(cached, id=bundle.id)
+
+    def forget(self) -> None:
+        """Drop cached start bundles (after a deploy)."""
+        with self._lock:
+            self._start_bundles.clear()
+
+
+def parse_bundle(process_key: str, artifacts: list[Artifact]) -> ParsedBundle:
+    parser = Parser()
+    bpmn = {}
+    for artifact in artifacts:
+        if artifact.kind == "bpmn":
+            parser.add_bpmn_text(artifact.content, f"{artifact.key}.bpmn")
+            bpmn[artifact.key] = artifact.content
+        elif artifact.kind == "dmn":
+            parser.add_dmn_text(artifact.content, f"{artifact.key}.dmn")
+    spec, subprocess_specs = parser.specs_for(process_key)
+    return ParsedBundle(
+        id=0,
+        process_key=process_key,
+        name=process_name(bpmn[process_key], process_key),
+        spec=spec,
+        subprocess_specs=subprocess_specs,
+        elements=elements_of(spec, subprocess_specs),
+        forms={a.key: forms.load_schema(a.content) for a in artifacts if a.kind == "form"},
+        artifacts={(a.kind, a.key): a.version for a in artifacts},
+        bpmn=bpmn,
+    )
+
+
+def _bundle_members(process_key: str, artifacts: dict[tuple[str, str], Artifact]) -> set[int]:
+    """The process, every process it calls (transitively), their DMN tables and forms."""
+    members: set[int] = set()
+    todo, seen = [process_key], set()
+    while todo:
+        key = todo.pop()
+        if key in seen or ("bpmn", key) not in artifacts:
+            continue
+        seen.add(key)
+        artifact = artifacts[("bpmn", key)]
+        members.add(artifact.id)
+        root = etree.fromstring(artifact.content.encode("utf-8"))
+        todo += [node.get("calledElement") for node in root.iterfind(".//bpmn:callActivity", NS)]
+        for node in root.iterfind(".//bpmn:businessRuleTask", NS):
+            members.update(_dmn_defining(BusinessRuleTaskParser.get_decision_ref(node), artifacts))
+        for value in root.xpath(
+            ".//*[local-name()='property'][@name='formJsonSchemaFilename']/@value"
+        ):
+            if ("form", value) in artifacts:
+                members.add(artifacts[("form", value)].id)
+    return members
+
+
+def _dmn_defining(decision_id: str | None, artifacts: dict[tuple[str, str], Artifact]) -> set[int]:
+    found = set()
+    for (kind, _key), artifact in artifacts.items():
+        if kind == "dmn" and decision_id and f'id="{decision_id}"' in artifact.content:
+            found.add(artifact.id)
+    return found
+
+
+def summarise_change(old_text: str | None, source: Source) -> dict:
+    """Which elements were added, removed or renamed compared with the previous version."""
+    if source.kind == "form":
+        old = set((json.loads(old_text).get("properties") or {}) if old_text else ())
+        new = set(json.loads(source.text).get("properties") or {})
+        return {"velden_toegevoegd": sorted(new - old), "velden_verwijderd": sorted(old - new)}
+    new_names = _element_names(source.text)
+    old_names = _element_names(old_text) if old_text else {}
+    return {
+        "toegevoegd": sorted(set(new_names) - set(old_names)),
+        "verwijderd": sorted(set(old_names) - set(new_names)),
+        "hernoemd": [
+            {"id": i, "van": old_names[i], "naar": new_names[i]}
+            for i in sorted(set(new_names) & set(old_names))
+            if old_names[i] != new_names[i]
+        ],
+    }
+
+
+def _element_names(text: str) -> dict[str, str]:
+    root = etree.fromstring(text.encode("utf-8"))
+    names = {}
+    for node in root.iter():
+        if not isinstance(node.tag, str) or "DI" in node.tag or node.get("id") is None:
+            continue
+        names[node.get("id")] = node.get("name") or ""
+    return names

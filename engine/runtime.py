@@ -1,0 +1,116 @@
+"""The engine as one object: database, clock, script engine, deployed specs, live workflows.
+
+One Runtime per server process. Everything shared between processes lives in the database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from . import db
+from .access import SYSTEM
+from .cases import CaseService
+from .clock import Clock
+from .config import Settings
+from .library import Library, ParsedBundle, read_sources
+from .models import Artifact
+from .persistence import Snapshot, WorkflowStore
+from .scripting import SafeScriptEngine
+from .workflows import WorkflowCache
+
+StepHook = Callable[..., None]
+
+
+class Runtime:
+    def __init__(self, settings: Settings, clock: Clock | None = None):
+        self.settings = settings
+        self.db = db.make_engine(settings.database_url)
+        self.sessions = db.make_session_factory(self.db)
+        self.clock = clock or Clock()
+        self.script_engine = SafeScriptEngine(clock=self.clock.now)
+        self.store = WorkflowStore(BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(SPIFF_CONFIG)))
+        self.library = Library()
+        self.cache = WorkflowCache(settings.workflow_cache_size)
+        self.cases = CaseService(self)
+        self._step_hooks: list[StepHook] = []
+
+    # -- sessions --------------------------------------------------------------------------
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """A write transaction; whatever the body did not commit is rolled back."""
+        session = self.sessions()
+        try:
+            yield session
+        finally:
+            session.rollback()
+            session.close()
+
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        session = db.reading(self.sessions)
+        try:
+            yield session
+        finally:
+            session.rollback()
+            session.close()
+
+    def commit(self, session: Session) -> None:
+        session.commit()
+
+    # -- set-up ----------------------------------------------------------------------------
+
+    def migrate(self) -> None:
+        db.migrate(self.db)
+
+    def deploy_from_disk(self, actor: str = "systeem (bestanden)") -> list[Artifact]:
+        """Deploy every file in processes/ and forms/ that differs from its current version.
+
+        Several workers may start at once; the loser of a race finds the versions present.
+        """
+        sources = read_sources(Path(self.settings.processes_dir), Path(self.settings.forms_dir))
+        for attempt in range(3):
+            with self.transaction() as session:
+                try:
+                    deployed = self.library.deploy(session, sources, actor, self.clock.now())
+                    session.commit()
+                except IntegrityError:
+                    if attempt == 2:
+                        raise
+                    continue
+            self.library.forget()
+            return deployed
+        return []
+
+    # -- workflows -------------------------------------------------------------------------
+
+    def new_workflow(self, bundle: ParsedBundle) -> BpmnWorkflow:
+        return BpmnWorkflow(bundle.spec, bundle.subprocess_specs, script_engine=self.script_engine)
+
+    @staticmethod
+    def new_snapshot() -> Snapshot:
+        return Snapshot()
+
+    def add_step_hook(self, hook: StepHook) -> None:
+        """Called inside the transaction after every persisted step (timers, due dates...)."""
+        self._step_hooks.append(hook)
+
+    def after_step(self, session: Session, case, bundle, live, touched, now) -> None:
+        for hook in self._step_hooks:
+            hook(session, case, bundle, live, touched, now)
+
+    @property
+    def system(self):
+        return SYSTEM
+
+    def dispose(self) -> None:
+        self.cache.clear()
+        self.db.dispose()

@@ -1,0 +1,130 @@
+"""The `verwijsflow` command: serve, validate, demo."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from engine.config import Settings
+from engine.library import Source, read_sources
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="verwijsflow", description="Verwijsflow: jeugdhulp-verwijsprocessen als BPMN.")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="start de webserver (API en UI)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8080)
+    serve.add_argument("--workers", type=int, default=2, help="aantal werkprocessen (gunicorn)")
+    serve.add_argument("--demo-if-empty", action="store_true", help="laad demogegevens als de database leeg is")
+
+    validate = commands.add_parser("validate", help="controleer BPMN-, DMN- en formulierbestanden")
+    validate.add_argument("paths", nargs="*", help="bestanden of mappen (standaard: processes/ en forms/)")
+
+    commands.add_parser("demo", help="laad demogegevens (alleen in een lege database) en zet demomodus aan")
+
+    args = parser.parse_args(argv)
+    return {"serve": _serve, "validate": _validate, "demo": _demo}[args.command](args)
+
+
+def _validate(args) -> int:
+    from engine.validation import validate_sources
+
+    settings = Settings.from_env()
+    sources = {(s.kind, s.key): s for s in read_sources(settings.processes_dir, settings.forms_dir)}
+    for path in args.paths:
+        for source in _sources_at(Path(path), settings.forms_dir):
+            sources[(source.kind, source.key)] = source
+    problems = validate_sources(list(sources.values()))
+    for problem in problems:
+        print(problem)
+    if problems:
+        print(f"{len(problems)} probleem/problemen gevonden; er is niets uitgerold.", file=sys.stderr)
+        return 1
+    print(f"In orde: {len(sources)} bestanden gecontroleerd.")
+    return 0
+
+
+def _sources_at(path: Path, forms_dir: Path) -> list[Source]:
+    if not path.exists():
+        raise SystemExit(f"Bestaat niet: {path}")
+    files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+    sources = []
+    for file in files:
+        text = file.read_text(encoding="utf-8")
+        if file.suffix == ".bpmn":
+            sources.append(Source("bpmn", file.stem, text))
+        elif file.suffix == ".dmn":
+            sources.append(Source("dmn", file.stem, text))
+        elif file.suffix == ".json":
+            resolved = file.resolve()
+            key = resolved.relative_to(forms_dir.resolve()).as_posix() if resolved.is_relative_to(forms_dir.resolve()) \
+                else file.name
+            sources.append(Source("form", key, text))
+    return sources
+
+
+def _prepare(load_demo: bool):
+    from engine import demo
+    from engine.runtime import Runtime
+
+    runtime = Runtime(Settings.from_env())
+    runtime.migrate()
+    deployed = runtime.deploy_from_disk()
+    for artifact in deployed:
+        print(f"uitgerold: {artifact.kind} {artifact.key} versie {artifact.version}")
+    loaded = False
+    if load_demo:
+        with runtime.transaction() as session:
+            loaded = demo.load(session)
+            session.commit()
+    runtime.dispose()
+    return loaded
+
+
+def _demo(args) -> int:
+    if _prepare(load_demo=True):
+        print("Demogegevens geladen. Gebruikers (wachtwoord 'demo'):")
+        from engine.demo import USERS
+
+        for username, display_name, org, _roles in USERS:
+            print(f"  {username:22} {display_name} — {org}")
+    else:
+        print("De database bevat al gegevens; er is niets geladen.")
+    return 0
+
+
+def _serve(args) -> int:
+    loaded = _prepare(load_demo=args.demo_if_empty)
+    if loaded:
+        print("Demogegevens geladen (gebruikers zoals 'jeugdbeschermer', wachtwoord 'demo').")
+    print(f"Verwijsflow draait op http://{args.host}:{args.port}")
+    try:
+        from gunicorn.app.base import BaseApplication
+    except ImportError:  # e.g. Windows: Werkzeug's threaded server
+        from webapi import create_app
+
+        create_app(prepare=False).run(host=args.host, port=args.port, threaded=True)
+        return 0
+
+    class Server(BaseApplication):
+        def load_config(self):
+            self.cfg.set("bind", f"{args.host}:{args.port}")
+            self.cfg.set("workers", args.workers)
+            self.cfg.set("threads", 4)
+            self.cfg.set("worker_class", "gthread")
+            self.cfg.set("accesslog", "-")
+
+        def load(self):
+            from webapi import create_app
+
+            return create_app(prepare=False)
+
+    Server().run()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
