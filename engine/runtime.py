@@ -11,7 +11,6 @@ from pathlib import Path
 
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
-from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -23,7 +22,7 @@ from .config import Settings
 from .library import Library, ParsedBundle, read_sources
 from .models import Artifact
 from .persistence import Snapshot, WorkflowStore
-from .scripting import SafeScriptEngine
+from .scripting import SERIALIZER_CONFIG, SafeScriptEngine
 from .workflows import WorkflowCache
 
 StepHook = Callable[..., None]
@@ -36,7 +35,7 @@ class Runtime:
         self.sessions = db.make_session_factory(self.db)
         self.clock = clock or Clock()
         self.script_engine = SafeScriptEngine(clock=self.clock.now)
-        self.store = WorkflowStore(BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(SPIFF_CONFIG)))
+        self.store = WorkflowStore(BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(SERIALIZER_CONFIG)))
         self.library = Library()
         self.cache = WorkflowCache(settings.workflow_cache_size)
         self.cases = CaseService(self)
