@@ -52,10 +52,10 @@ class CaseService:
             now = self.rt.clock.now()
             bundle = self.rt.library.bundle_for_start(session, process_key, now)
             start = bundle.start
-            lane = start.lane if start else None
-            if lane not in actor.roles:
-                raise Forbidden(f"Alleen de rol '{lane}' kan een casus van dit proces starten.")
-            party = access.LANE_PARTIES.get(lane, ())[:1]
+            role = next((r for r in start_roles(start) if r in actor.roles), None)
+            if role is None:
+                raise Forbidden(f"Alleen {' of '.join(start_roles(start)) or 'niemand'} kan een casus van dit proces starten.")
+            party = access.LANE_PARTIES.get(role, ())[:1]
             if party and access.PARTY_KINDS[party[0]] != actor.organisation_kind:
                 raise Forbidden("Uw organisatie kan dit proces niet starten.")
             schema = self._schema(session, bundle, start.form if start else None)
@@ -418,6 +418,16 @@ class CaseService:
         return list(session.scalars(
             select(WorkItem).where(WorkItem.case_id == case_id, WorkItem.status == "open").order_by(WorkItem.created_at)
         ))
+
+
+def start_roles(start) -> list[str]:
+    """Who may start a case: the start event's lane, or its `startRoles` property."""
+    if start is None:
+        return []
+    listed = start.properties.get("startRoles")
+    if listed:
+        return [role.strip() for role in listed.split(",") if role.strip()]
+    return [start.lane] if start.lane else []
 
 
 def _current_data(workflow, active) -> dict:

@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from . import access, directory, forms
 from .access import Actor
+from .cases import start_roles
 from .errors import NotFound
 from .models import Artifact
 
@@ -61,7 +62,8 @@ class ProcessService:
             raise NotFound(f"Onbekend proces: {key}.")
         bundle = self.rt.library.bundle_for_start(session, key, self.rt.clock.now())
         start = bundle.start
-        lane = start.lane if start else None
+        roles = start_roles(start)
+        lane = next((r for r in roles if r in actor.roles), roles[0] if roles else None)
         return {
             "key": key,
             "name": bundle.name,
@@ -71,5 +73,6 @@ class ProcessService:
             "deployed_by": artifact.deployed_by,
             "start_role": lane,
             "startable": bool(start and start.form and lane in actor.roles),
+            "start_roles": roles,
             "start_role_label": access.ROLE_LABELS.get(lane or "", lane),
         }

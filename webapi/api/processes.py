@@ -26,6 +26,7 @@ class ProcessSummarySchema(BaseSchema):
     start_role = ma.fields.String(allow_none=True)
     start_role_label = ma.fields.String(allow_none=True)
     startable = ma.fields.Boolean()
+    start_roles = ma.fields.List(ma.fields.String())
 
 
 class ElementSchema(BaseSchema):
