@@ -173,7 +173,8 @@ class CaseService:
         touched = saved.touched
         case.engine_state = saved.state
         flag_modified(case, "engine_state")
-        case.data = _current_data(workflow, saved.active)
+        # Accumulated: a parallel branch that ended keeps what its forms recorded.
+        case.data = {**case.data, **_current_data(workflow, saved.active)}
         self._sync_parties(session, case, case.data)
         self._sync_work_items(session, case, bundle, live, touched, now)
         self.rt.after_step(session, case, bundle, live, touched, now)

@@ -27,6 +27,7 @@ USERS = [
     ("lokaalteam", "Lokaal team Roosendaal (demo)", "gemeente-roosendaal", ["lokaalteam"]),
     ("gemeente", "Toegang Roosendaal (demo)", "gemeente-roosendaal", ["gemeente"]),
     ("jeugdprofessional", "Jeugdprofessional Roosendaal (demo)", "gemeente-roosendaal", ["jeugdprofessional"]),
+    ("gemeente2", "Toegang en lokaal team Bergen op Zoom (demo)", "gemeente-bergen-op-zoom", ["gemeente", "lokaalteam"]),
     ("aanbieder", "Aanbieder De Horizon (demo)", "aanbieder-horizon", ["aanbieder"]),
     ("aanbieder2", "Aanbieder Zuidwest (demo)", "aanbieder-zuidwest", ["aanbieder"]),
     ("ret", "RET-voorzitter (demo)", "regio-wbw", ["ret"]),
