@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from .access import Actor
@@ -19,8 +20,9 @@ def record(
     element_id: str | None = None,
     title: str | None = None,
     **details,
-) -> AuditEvent:
-    event = AuditEvent(
+) -> None:
+    # A plain insert: the trail is append-only and nobody needs the row as an object.
+    session.execute(insert(AuditEvent.__table__).values(
         case_id=case_id,
         at=at,
         actor_id=actor.id,
@@ -29,6 +31,4 @@ def record(
         element_id=element_id,
         title=title,
         details=details,
-    )
-    session.add(event)
-    return event
+    ))

@@ -19,11 +19,11 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 
-from . import access, audit, directory, forms
+from . import access, audit, forms
 from .access import Actor
 from .errors import Conflict, Forbidden, InvalidData, NotFound, StepFailed
 from .library import ParsedBundle
-from .models import AuditEvent, Case, IjwMessage, Organisation, WorkItem
+from .models import AuditEvent, Case, IjwMessage, WorkItem
 from .workflows import LiveWorkflow
 
 if TYPE_CHECKING:
@@ -58,13 +58,12 @@ class CaseService:
             party = access.LANE_PARTIES.get(role, ())[:1]
             if party and access.PARTY_KINDS[party[0]] != actor.organisation_kind:
                 raise Forbidden("Uw organisatie kan dit proces niet starten.")
-            schema = self._schema(session, bundle, start.form if start else None)
-            forms.validate(schema or {"type": "object", "properties": {}}, data)
+            self._form(session, bundle, start.form if start else None).validate(data)
 
             start_data = dict(data)
             if party:
                 start_data[party[0]] = actor.organisation_key
-            gemeente = directory.organisation(session, start_data.get("gemeente"))
+            gemeente = self.rt.orgs.get(session, start_data.get("gemeente"))
             if gemeente is not None:
                 start_data["gemeente_mandateert_gi"] = bool(gemeente.settings.get("mandaat_gi", False))
 
@@ -90,7 +89,7 @@ class CaseService:
             self._run(session, case, bundle, live, actor, lambda: workflow.do_engine_steps())
             if not case.reference:
                 case.reference = f"CASUS-{case.id}"
-            return self._commit_and_view(session, case, live, actor)
+            return self._commit_and_view(session, case, bundle, live)
 
     def complete(self, actor: Actor, item_id: str, data: Mapping) -> dict:
         with self.rt.transaction() as session:
@@ -127,8 +126,7 @@ class CaseService:
     def _complete(self, session: Session, actor: Actor, case: Case, bundle: ParsedBundle, item: WorkItem,
                   data: Mapping) -> dict:
         element = self._element(bundle, item)
-        schema = self._schema(session, bundle, item.form)
-        forms.validate(schema or {"type": "object", "properties": {}}, data)
+        self._form(session, bundle, item.form).validate(data)
         live = self._live(session, case, bundle)
         task = live.workflow.get_task_from_id(UUID(item.id))
         if task is None or task.state != TaskState.READY:
@@ -150,7 +148,7 @@ class CaseService:
             live.workflow.do_engine_steps()
 
         self._run(session, case, bundle, live, actor, step)
-        return self._commit_and_view(session, case, live, actor)
+        return self._commit_and_view(session, case, bundle, live)
 
     # -- the step itself -------------------------------------------------------------------
 
@@ -168,6 +166,7 @@ class CaseService:
 
     def _persist(self, session: Session, case: Case, bundle: ParsedBundle, live: LiveWorkflow, actor: Actor) -> None:
         now = self.rt.clock.now()
+        parties_before = (case.gi_id, case.gemeente_id, case.aanbieder_id, case.region_id)
         workflow = live.workflow
         saved = self.rt.store.save(session, case.id, workflow, live.snapshot)
         touched = saved.touched
@@ -176,13 +175,15 @@ class CaseService:
         # Accumulated: a parallel branch that ended keeps what its forms recorded.
         case.data = {**case.data, **_current_data(workflow, saved.active)}
         self._sync_parties(session, case, case.data)
-        self._sync_work_items(session, case, bundle, live, touched, now)
+        parties_changed = parties_before != (case.gi_id, case.gemeente_id, case.aanbieder_id, case.region_id)
+        self._sync_work_items(session, case, bundle, live, touched, now, parties_changed)
         self.rt.after_step(session, case, bundle, live, touched, now)
-        if workflow.is_completed() and case.status == "running":
+        if workflow.completed and case.status == "running":
             case.status, case.completed_at = "completed", now
             audit.record(session, now, actor, "case_completed", case.id, title="Casus afgerond")
 
-    def _sync_work_items(self, session: Session, case: Case, bundle: ParsedBundle, live: LiveWorkflow, touched, now) -> None:
+    def _sync_work_items(self, session: Session, case: Case, bundle: ParsedBundle, live: LiveWorkflow, touched, now,
+                         parties_changed: bool) -> None:
         for item_id in list(live.open_items):
             task = live.workflow.get_task_from_id(UUID(item_id))
             if task is None or task.state != TaskState.READY:
@@ -209,25 +210,27 @@ class CaseService:
             ))
             live.open_items.add(str(task.id))
         # The party behind a lane can change (a new aanbieder): open items follow it.
-        for item in self._open_items(session, case.id):
-            item.organisation_id = access.lane_organisation(case, item.lane)
+        if parties_changed:
+            session.flush()
+            for item in self._open_items(session, case.id):
+                item.organisation_id = access.lane_organisation(case, item.lane)
 
     def _sync_parties(self, session: Session, case: Case, data: Mapping) -> None:
         for party in ("gi", "gemeente", "aanbieder"):
-            org = directory.organisation(session, data.get(party)) if data.get(party) else None
+            org = self.rt.orgs.get(session, data.get(party))
             if org is not None and org.kind == access.PARTY_KINDS[party]:
                 setattr(case, f"{party}_id", org.id)
         if case.gemeente_id is not None and case.region_id is None:
-            case.region_id = _region_of(session, case.gemeente_id)
+            case.region_id = self.rt.orgs.by_id(session, case.gemeente_id).region_id
 
-    def _commit_and_view(self, session: Session, case: Case, live: LiveWorkflow, actor: Actor) -> dict:
+    def _commit_and_view(self, session: Session, case: Case, bundle: ParsedBundle, live: LiveWorkflow) -> dict:
         try:
             session.flush()
         except StaleDataError as error:
             self.rt.cache.evict(case.id)
             raise Conflict("De casus is intussen door iemand anders gewijzigd; probeer het opnieuw.") from error
         live.version = case.version
-        view = self._case_view(session, actor, case)
+        view = self._command_view(session, case, bundle)
         self.rt.commit(session)
         self.rt.cache.checkin(case.id, live)
         return view
@@ -282,8 +285,8 @@ class CaseService:
 
     # -- views -----------------------------------------------------------------------------
 
-    def _case_summary(self, session: Session, case: Case) -> dict:
-        bundle = self.rt.library.parsed(session, case.bundle_id)
+    def _case_summary(self, session: Session, case: Case, bundle: ParsedBundle | None = None) -> dict:
+        bundle = bundle or self.rt.library.parsed(session, case.bundle_id)
         return {
             "id": case.id,
             "reference": case.reference,
@@ -297,7 +300,7 @@ class CaseService:
 
     def _case_view(self, session: Session, actor: Actor, case: Case) -> dict:
         view = self._case_summary(session, case)
-        orgs = directory.names(session, [case.gi_id, case.gemeente_id, case.aanbieder_id, case.region_id])
+        orgs = self.rt.orgs.names(session, [case.gi_id, case.gemeente_id, case.aanbieder_id, case.region_id])
         worked = self._worked_on(session, actor, case)
         open_items = self._open_items(session, case.id)
         view.update(
@@ -306,6 +309,24 @@ class CaseService:
             data=dict(case.data) if access.sees_case_data(actor, case, worked) else None,
             history=self._history(session, case, actor, worked),
             ijw_messages=self._messages(session, case) if access.sees_case_data(actor, case, worked) else [],
+            error=case.error,
+        )
+        return view
+
+    def _command_view(self, session: Session, case: Case, bundle: ParsedBundle) -> dict:
+        """What a command returns: the case as it now stands for the one who just acted on it.
+
+        History and iJw messages are left out: they grow with the case, and the cost of a step
+        must not. GET the case for them.
+        """
+        view = self._case_summary(session, case, bundle)
+        orgs = self.rt.orgs.names(session, [case.gi_id, case.gemeente_id, case.aanbieder_id, case.region_id])
+        view.update(
+            parties={p: orgs.get(getattr(case, f"{p}_id")) for p in ("gi", "gemeente", "aanbieder", "region")},
+            open_tasks=[self._task_view(session, item, case, with_form=False) for item in self._open_items(session, case.id)],
+            data=dict(case.data),
+            history=None,
+            ijw_messages=None,
             error=case.error,
         )
         return view
@@ -355,10 +376,15 @@ class CaseService:
     # -- helpers ---------------------------------------------------------------------------
 
     def _schema(self, session: Session, bundle: ParsedBundle, form: str | None) -> dict | None:
+        return self._form(session, bundle, form).schema
+
+    def _form(self, session: Session, bundle: ParsedBundle, form: str | None) -> forms.Form:
+        """The form as served and validated now; resolved once per organisation list."""
         schema = bundle.form(form)
         if schema is None:
-            return None
-        return forms.resolve(schema, lambda kind: directory.choices(session, kind))
+            return forms.NO_FORM
+        return self.rt.forms.resolved(schema, self.rt.orgs.stamp(session),
+                                      lambda kind: self.rt.orgs.choices(session, kind))
 
     def _element(self, bundle: ParsedBundle, item: WorkItem):
         element = bundle.element(item.process_key, item.element_id)
@@ -437,8 +463,3 @@ def _current_data(workflow, active) -> dict:
     for task in sorted(active, key=lambda t: t.last_state_change):
         data.update(task.data)
     return {k: v for k, v in data.items() if not k.startswith("_")}
-
-
-def _region_of(session: Session, organisation_id: int) -> int | None:
-    org = session.get(Organisation, organisation_id)
-    return org.region_id if org is not None else None

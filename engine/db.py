@@ -44,7 +44,9 @@ def _sqlite_engine(url: str) -> Engine:
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(engine, expire_on_commit=False)
+    # No autoflush: a step issues few queries and flushes where it needs pending rows seen;
+    # flushing before every query cost more than the step itself.
+    return sessionmaker(engine, expire_on_commit=False, autoflush=False)
 
 
 def reading(factory: sessionmaker[Session]) -> Session:

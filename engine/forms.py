@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import copy
 import json
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 from jsonschema import Draft202012Validator, FormatChecker
@@ -53,7 +56,46 @@ def _field_schemas(schema: dict):
                 yield from _field_schemas(sub["items"])
 
 
-def validate(schema: dict, data: Mapping) -> None:
+@dataclass(frozen=True)
+class Form:
+    """A resolved form with its compiled validator."""
+
+    schema: dict | None
+    validator: Draft202012Validator | None = field(default=None, compare=False)
+
+    def validate(self, data: Mapping) -> None:
+        validate(self.schema or {"type": "object", "properties": {}}, data, self.validator)
+
+
+NO_FORM = Form(None)
+
+
+class FormCache:
+    """Resolved forms, kept while the organisation list they were resolved with is current."""
+
+    def __init__(self, size: int = 256):
+        self.size = size
+        self._entries: OrderedDict[tuple, tuple[dict, Form]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def resolved(self, schema: dict, stamp, choices: Callable[[str], list[tuple[str, str]]]) -> Form:
+        key = (id(schema), stamp)
+        with self._lock:
+            entry = self._entries.get(key)
+            # The entry holds the schema itself, so its id cannot be reused while cached.
+            if entry is not None and entry[0] is schema:
+                self._entries.move_to_end(key)
+                return entry[1]
+        resolved = resolve(schema, choices)
+        form = Form(resolved, Draft202012Validator(resolved, format_checker=FormatChecker()))
+        with self._lock:
+            self._entries[key] = (schema, form)
+            while len(self._entries) > self.size:
+                self._entries.popitem(last=False)
+        return form
+
+
+def validate(schema: dict, data: Mapping, validator: Draft202012Validator | None = None) -> None:
     """Raise InvalidData with Dutch messages per field (dotted path) when data does not fit."""
     if not isinstance(data, Mapping):
         raise InvalidData({"": ["De gegevens moeten een object met velden zijn."]})
@@ -62,10 +104,11 @@ def validate(schema: dict, data: Mapping) -> None:
     for key in data:
         if key not in known:
             errors.setdefault(key, []).append("Dit veld hoort niet bij dit formulier.")
-    for error in _validator(json.dumps(schema, sort_keys=True)).iter_errors(dict(data)):
-        for field, message in _messages(schema, error):
-            if message not in errors.setdefault(field, []):
-                errors[field].append(message)
+    validator = validator or _validator(json.dumps(schema, sort_keys=True))
+    for error in validator.iter_errors(dict(data)):
+        for name, message in _messages(schema, error):
+            if message not in errors.setdefault(name, []):
+                errors[name].append(message)
     if errors:
         raise InvalidData(errors)
 
@@ -88,8 +131,7 @@ def _messages(schema: dict, error: ValidationError):
         if consts:
             yield ".".join(path), _custom(schema, path, error.validator) or _choice_message(schema, path, consts)
             return
-    field = ".".join(path)
-    yield field, _custom(schema, path, error.validator) or _default_message(error)
+    yield ".".join(path), _custom(schema, path, error.validator) or _default_message(error)
 
 
 def _choice_message(schema: dict, path: list[str], consts: list) -> str:

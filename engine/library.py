@@ -90,6 +90,7 @@ class Library:
     def __init__(self, cache_size: int = 64):
         self._parsed: OrderedDict[str, ParsedBundle] = OrderedDict()
         self._start_bundles: dict[tuple, list[int]] = {}
+        self._hashes: dict[int, str] = {}
         self._cache_size = cache_size
         self._lock = threading.Lock()
 
@@ -188,23 +189,28 @@ class Library:
     def parsed(self, session: Session, bundle: Bundle | int) -> ParsedBundle:
         """The parsed specs of a bundle. Cached by content hash, never by row id: a row id of a
         rolled-back transaction can come back for other content."""
-        if not isinstance(bundle, Bundle):
-            row = session.get(Bundle, bundle)
-            if row is None:
-                raise NotFound(f"Onbekende procesversie {bundle}.")
-            bundle = row
+        if isinstance(bundle, Bundle):
+            bundle_id, digest = bundle.id, bundle.bundle_hash
+        else:
+            # Asked by id for a case's bundle: that row is committed, so id → hash is stable.
+            bundle_id, digest = bundle, self._hashes.get(bundle)
         with self._lock:
-            cached = self._parsed.get(bundle.bundle_hash)
+            cached = self._parsed.get(digest) if digest else None
             if cached is not None:
-                self._parsed.move_to_end(bundle.bundle_hash)
+                self._parsed.move_to_end(digest)
         if cached is None:
+            if not isinstance(bundle, Bundle):
+                bundle = session.get(Bundle, bundle_id)
+                if bundle is None:
+                    raise NotFound(f"Onbekende procesversie {bundle_id}.")
+                self._hashes[bundle_id] = digest = bundle.bundle_hash
             artifacts = list(session.scalars(select(Artifact).where(Artifact.id.in_(bundle.artifact_ids))))
             cached = parse_bundle(bundle.process_key, artifacts)
             with self._lock:
-                self._parsed[bundle.bundle_hash] = cached
+                self._parsed[digest] = cached
                 while len(self._parsed) > self._cache_size:
                     self._parsed.popitem(last=False)
-        return replace(cached, id=bundle.id)
+        return replace(cached, id=bundle_id)
 
     def forget(self) -> None:
         """Drop cached start bundles (after a deploy)."""

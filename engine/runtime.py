@@ -19,6 +19,8 @@ from .access import SYSTEM
 from .cases import CaseService
 from .clock import Clock
 from .config import Settings
+from .directory import OrganisationCache
+from .forms import FormCache
 from .library import Library, ParsedBundle, read_sources
 from .models import Artifact
 from .persistence import Snapshot, WorkflowStore
@@ -38,6 +40,8 @@ class Runtime:
         self.store = WorkflowStore(BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(SERIALIZER_CONFIG)))
         self.library = Library()
         self.cache = WorkflowCache(settings.workflow_cache_size)
+        self.orgs = OrganisationCache()
+        self.forms = FormCache()
         self.cases = CaseService(self)
         self._step_hooks: list[StepHook] = []
 

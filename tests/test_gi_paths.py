@@ -236,7 +236,7 @@ def test_ijw_messages_arrive_through_the_api(client):
     response = client.post(f"/api/cases/{case['id']}/ijw", "aanbieder",
                            json={"code": "JW305", "bericht": STEP_DATA["stap9_start_jeugdhulp"]})
     assert response.status_code == 200
-    assert [m["code"] for m in response.json["ijw_messages"]] == ["JW315", "JW301", "JW305"]
+    assert [m["code"] for m in client.case(case["id"])["ijw_messages"]] == ["JW315", "JW301", "JW305"]
 
 
 def test_the_second_gi_never_sees_the_first_gis_cases(client):

@@ -56,6 +56,8 @@ class CaseSchema(CaseSummarySchema):
     parties = ma.fields.Dict()
     open_tasks = ma.fields.List(ma.fields.Nested(TaskSummarySchema))
     data = ma.fields.Dict(allow_none=True, metadata={"description": "Casusgegevens die de vrager mag zien"})
-    history = ma.fields.List(ma.fields.Nested(HistorySchema))
-    ijw_messages = ma.fields.List(ma.fields.Nested(IjwMessageSchema))
+    history = ma.fields.List(ma.fields.Nested(HistorySchema), allow_none=True,
+                             metadata={"description": "Alleen bij GET; na een stap leeg (null)"})
+    ijw_messages = ma.fields.List(ma.fields.Nested(IjwMessageSchema), allow_none=True,
+                                  metadata={"description": "Alleen bij GET; na een stap leeg (null)"})
     error = ma.fields.String(allow_none=True)
