@@ -43,7 +43,7 @@ from engine import werkdagen
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 MAX_RANGE = 100_000
-MAX_MACHT_BITS = 100_000
+MAX_POWER_BITS = 100_000
 
 
 class UnsafeScriptError(Exception):
@@ -56,7 +56,7 @@ class UnsafeScriptError(Exception):
 
 # --- The allowlist -------------------------------------------------------------------------
 
-_TOEGESTANE_KNOPEN = (
+_ALLOWED_NODES = (
     # structure and statements
     ast.Module, ast.Expression, ast.Expr, ast.Assign, ast.AugAssign, ast.Delete,
     ast.If, ast.For, ast.While, ast.Break, ast.Continue, ast.Pass,
@@ -74,7 +74,7 @@ _TOEGESTANE_KNOPEN = (
 
 # Refused constructs with a message a process designer understands; anything else outside
 # the allowlist gets a generic message naming the construct.
-_VERBODEN_KNOPEN = {
+_FORBIDDEN_NODES = {
     ast.Import: "importeren is niet toegestaan",
     ast.ImportFrom: "importeren is niet toegestaan",
     ast.FunctionDef: "functies definiëren is niet toegestaan",
@@ -97,7 +97,7 @@ _VERBODEN_KNOPEN = {
     ast.AnnAssign: "type-annotaties zijn niet toegestaan",
 }
 
-VERBODEN_NAMEN = frozenset({
+FORBIDDEN_NAMES = frozenset({
     "eval", "exec", "compile", "open", "getattr", "setattr", "delattr", "globals", "locals",
     "vars", "dir", "input", "breakpoint", "help", "memoryview", "type", "object", "super",
     "classmethod", "staticmethod", "property", "__import__",
@@ -105,7 +105,7 @@ VERBODEN_NAMEN = frozenset({
 
 # Attribute access is the usual escape route (obj.__class__..., str.format field lookups,
 # generator frames), so only these method and field names may follow a dot.
-TOEGESTANE_ATTRIBUTEN = frozenset({
+ALLOWED_ATTRIBUTES = frozenset({
     # dict
     "get", "items", "keys", "values", "copy", "update", "pop", "setdefault",
     # list
@@ -118,145 +118,145 @@ TOEGESTANE_ATTRIBUTEN = frozenset({
 })
 
 
-def _probleem(knoop: ast.AST) -> str | None:
+def _node_problem(node: ast.AST) -> str | None:
     """The Dutch problem with one node, or None when it is allowed."""
-    if isinstance(knoop, ast.Name):
-        return _naam_probleem(knoop.id)
-    if isinstance(knoop, ast.Attribute):
-        if knoop.attr.startswith("_"):
-            return f"namen die met '_' beginnen zijn niet toegestaan ({knoop.attr})"
-        if knoop.attr not in TOEGESTANE_ATTRIBUTEN:
-            return f"het attribuut '{knoop.attr}' is niet toegestaan"
-        if not isinstance(knoop.ctx, ast.Load):
-            return f"een attribuut wijzigen is niet toegestaan ({knoop.attr})"
+    if isinstance(node, ast.Name):
+        return _name_problem(node.id)
+    if isinstance(node, ast.Attribute):
+        if node.attr.startswith("_"):
+            return f"namen die met '_' beginnen zijn niet toegestaan ({node.attr})"
+        if node.attr not in ALLOWED_ATTRIBUTES:
+            return f"het attribuut '{node.attr}' is niet toegestaan"
+        if not isinstance(node.ctx, ast.Load):
+            return f"een attribuut wijzigen is niet toegestaan ({node.attr})"
         return None
-    if isinstance(knoop, ast.keyword) and knoop.arg and knoop.arg.startswith("_"):
-        return f"namen die met '_' beginnen zijn niet toegestaan ({knoop.arg})"
-    if isinstance(knoop, ast.AugAssign) and isinstance(knoop.op, ast.Pow):
+    if isinstance(node, ast.keyword) and node.arg and node.arg.startswith("_"):
+        return f"namen die met '_' beginnen zijn niet toegestaan ({node.arg})"
+    if isinstance(node, ast.AugAssign) and isinstance(node.op, ast.Pow):
         # The size guard for ** rewrites `x **= y` to `x = x ** y`; only safe for plain names.
-        if not isinstance(knoop.target, ast.Name):
+        if not isinstance(node.target, ast.Name):
             return "'**=' mag alleen op een naam; schrijf x[k] = x[k] ** n"
-    if isinstance(knoop, _TOEGESTANE_KNOPEN):
+    if isinstance(node, _ALLOWED_NODES):
         return None
-    return _VERBODEN_KNOPEN.get(type(knoop), f"de constructie '{type(knoop).__name__}' is niet toegestaan")
+    return _FORBIDDEN_NODES.get(type(node), f"de constructie '{type(node).__name__}' is niet toegestaan")
 
 
-def _naam_probleem(naam: str) -> str | None:
-    if naam.startswith("_"):
-        return f"namen die met '_' beginnen zijn niet toegestaan ({naam})"
-    if naam in VERBODEN_NAMEN:
-        return f"de naam '{naam}' is niet toegestaan"
+def _name_problem(name: str) -> str | None:
+    if name.startswith("_"):
+        return f"namen die met '_' beginnen zijn niet toegestaan ({name})"
+    if name in FORBIDDEN_NAMES:
+        return f"de naam '{name}' is niet toegestaan"
     return None
 
 
-def _verzamel(knoop: ast.AST, regel: int, problemen: list[str]) -> None:
-    regel = getattr(knoop, "lineno", regel)
-    probleem = _probleem(knoop)
-    if probleem:
-        problemen.append(f"regel {regel}: {probleem}")
-        if type(knoop) in _VERBODEN_KNOPEN:
+def _collect(node: ast.AST, line: int, problems: list[str]) -> None:
+    line = getattr(node, "lineno", line)
+    problem = _node_problem(node)
+    if problem:
+        problems.append(f"regel {line}: {problem}")
+        if type(node) in _FORBIDDEN_NODES:
             return  # one message for a lambda or def, not one per argument inside it
-    for kind in ast.iter_child_nodes(knoop):
-        _verzamel(kind, regel, problemen)
+    for kind in ast.iter_child_nodes(node):
+        _collect(kind, line, problems)
 
 
-def _problemen_in(boom: ast.AST) -> list[str]:
-    problemen: list[str] = []
+def _problems_in(tree: ast.AST) -> list[str]:
+    problems: list[str] = []
     try:
-        _verzamel(boom, 1, problemen)
+        _collect(tree, 1, problems)
     except RecursionError:
-        problemen.append("regel 1: de expressie is te diep genest")
-    return problemen
+        problems.append("regel 1: de expressie is te diep genest")
+    return problems
 
 
-def _syntaxfout(fout: SyntaxError) -> str:
-    return f"regel {fout.lineno or 1}: syntaxfout ({fout.msg})"
+def _syntax_error(error: SyntaxError) -> str:
+    return f"regel {error.lineno or 1}: syntaxfout ({error.msg})"
 
 
 def check_script(source: str, mode: str = "exec") -> list[str]:
     """Dutch problems with `source` ("exec" for scripts, "eval" for expressions); [] = safe."""
     try:
-        boom = ast.parse(source, mode=mode)
-    except SyntaxError as fout:
-        return [_syntaxfout(fout)]
-    return _problemen_in(boom)
+        tree = ast.parse(source, mode=mode)
+    except SyntaxError as error:
+        return [_syntax_error(error)]
+    return _problems_in(tree)
 
 
 # --- Compiling, with guards and a cache ------------------------------------------------------
 
-class _Oordeel(NamedTuple):
-    problemen: tuple[str, ...]
+class _Verdict(NamedTuple):
+    problems: tuple[str, ...]
     code: CodeType | None
-    syntaxfout: SyntaxError | None
+    syntax_error: SyntaxError | None
 
 
-class _MachtBewaking(ast.NodeTransformer):
+class _PowerGuard(ast.NodeTransformer):
     """Rewrites `a ** b` to `_macht(a, b)`: 9**9**9 would hold the CPU in one C call."""
 
-    def visit_BinOp(self, knoop: ast.BinOp) -> ast.AST:
-        self.generic_visit(knoop)
-        if not isinstance(knoop.op, ast.Pow):
-            return knoop
-        return ast.copy_location(_macht_aanroep(knoop.left, knoop.right), knoop)
+    def visit_BinOp(self, node: ast.BinOp) -> ast.AST:
+        self.generic_visit(node)
+        if not isinstance(node.op, ast.Pow):
+            return node
+        return ast.copy_location(_power_call(node.left, node.right), node)
 
-    def visit_AugAssign(self, knoop: ast.AugAssign) -> ast.AST:
-        self.generic_visit(knoop)
-        if not isinstance(knoop.op, ast.Pow):
-            return knoop
-        huidig = ast.Name(id=knoop.target.id, ctx=ast.Load())
-        return ast.copy_location(ast.Assign(targets=[knoop.target], value=_macht_aanroep(huidig, knoop.value)), knoop)
+    def visit_AugAssign(self, node: ast.AugAssign) -> ast.AST:
+        self.generic_visit(node)
+        if not isinstance(node.op, ast.Pow):
+            return node
+        current = ast.Name(id=node.target.id, ctx=ast.Load())
+        return ast.copy_location(ast.Assign(targets=[node.target], value=_power_call(current, node.value)), node)
 
 
-def _macht_aanroep(grondtal: ast.expr, exponent: ast.expr) -> ast.Call:
-    return ast.Call(func=ast.Name(id="_macht", ctx=ast.Load()), args=[grondtal, exponent], keywords=[])
+def _power_call(base: ast.expr, exponent: ast.expr) -> ast.Call:
+    return ast.Call(func=ast.Name(id="_macht", ctx=ast.Load()), args=[base, exponent], keywords=[])
 
 
 @lru_cache(maxsize=4096)
-def _oordeel(source: str, mode: str) -> _Oordeel:
+def _verdict(source: str, mode: str) -> _Verdict:
     """Parse, check and compile once per distinct source; later calls are a dict lookup."""
     try:
-        boom = ast.parse(source, mode=mode)
-    except SyntaxError as fout:
-        return _Oordeel((_syntaxfout(fout),), None, fout)
-    problemen = _problemen_in(boom)
-    if problemen:
-        return _Oordeel(tuple(problemen), None, None)
-    boom = ast.fix_missing_locations(_MachtBewaking().visit(boom))
+        tree = ast.parse(source, mode=mode)
+    except SyntaxError as error:
+        return _Verdict((_syntax_error(error),), None, error)
+    problems = _problems_in(tree)
+    if problems:
+        return _Verdict(tuple(problems), None, None)
+    tree = ast.fix_missing_locations(_PowerGuard().visit(tree))
     # "<string>" lets PythonScriptEngine find the failing line in a traceback.
-    return _Oordeel((), compile(boom, "<string>", mode), None)
+    return _Verdict((), compile(tree, "<string>", mode), None)
 
 
-def _gecompileerd(source: str, mode: str) -> CodeType:
-    oordeel = _oordeel(source, mode)
-    if oordeel.syntaxfout is not None:
-        fout = oordeel.syntaxfout
-        raise SyntaxError(fout.msg, (fout.filename, fout.lineno, fout.offset, fout.text))
-    if oordeel.problemen:
-        raise UnsafeScriptError(list(oordeel.problemen))
-    return oordeel.code
+def _compiled(source: str, mode: str) -> CodeType:
+    verdict = _verdict(source, mode)
+    if verdict.syntax_error is not None:
+        error = verdict.syntax_error
+        raise SyntaxError(error.msg, (error.filename, error.lineno, error.offset, error.text))
+    if verdict.problems:
+        raise UnsafeScriptError(list(verdict.problems))
+    return verdict.code
 
 
 # --- What scripts can call ---------------------------------------------------------------------
 
-def _begrensde_range(*args: int) -> range:
-    bereik = range(*args)
+def _bounded_range(*args: int) -> range:
+    bounds = range(*args)
     try:
-        te_groot = len(bereik) > MAX_RANGE
+        too_large = len(bounds) > MAX_RANGE
     except OverflowError:
-        te_groot = True
-    if te_groot:
+        too_large = True
+    if too_large:
         raise ValueError(f"range() mag hoogstens {MAX_RANGE} getallen opleveren")
-    return bereik
+    return bounds
 
 
-def _macht(grondtal: Any, exponent: Any) -> Any:
+def _power(base: Any, exponent: Any) -> Any:
     if (
-        isinstance(grondtal, int) and isinstance(exponent, int)
-        and abs(grondtal) > 1 and exponent > 0
-        and grondtal.bit_length() * exponent > MAX_MACHT_BITS
+        isinstance(base, int) and isinstance(exponent, int)
+        and abs(base) > 1 and exponent > 0
+        and base.bit_length() * exponent > MAX_POWER_BITS
     ):
         raise ValueError("machtsverheffen levert een te groot getal op")
-    return grondtal ** exponent
+    return base ** exponent
 
 
 SAFE_BUILTINS: dict[str, Any] = {
@@ -264,31 +264,31 @@ SAFE_BUILTINS: dict[str, Any] = {
     "sorted": sorted, "any": any, "all": all, "enumerate": enumerate, "zip": zip,
     "int": int, "float": float, "str": str, "bool": bool,
     "list": list, "dict": dict, "set": set, "tuple": tuple,
-    "range": _begrensde_range,
+    "range": _bounded_range,
     "True": True, "False": False, "None": None,
     # Inserted by _MachtBewaking; unreachable from scripts because of the '_' rule.
-    "_macht": _macht,
+    "_macht": _power,
 }
 
 
-def als_datum(waarde: date | str) -> date:
+def as_date(value: date | str) -> date:
     """A date from a date, a datetime (its Amsterdam date) or an ISO string."""
-    if isinstance(waarde, datetime):
-        return waarde.astimezone(AMSTERDAM).date() if waarde.tzinfo else waarde.date()
-    if isinstance(waarde, date):
-        return waarde
-    if isinstance(waarde, str):
+    if isinstance(value, datetime):
+        return value.astimezone(AMSTERDAM).date() if value.tzinfo else value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
         try:
-            return date.fromisoformat(waarde.strip())
+            return date.fromisoformat(value.strip())
         except ValueError:
             try:
-                return als_datum(datetime.fromisoformat(waarde.strip()))
+                return as_date(datetime.fromisoformat(value.strip()))
             except ValueError:
                 pass
-    raise ValueError(f"'{waarde}' is geen datum (verwacht JJJJ-MM-DD)")
+    raise ValueError(f"'{value}' is geen datum (verwacht JJJJ-MM-DD)")
 
 
-def _als_aantal(n: Any) -> int:
+def _as_count(n: Any) -> int:
     if isinstance(n, float) and n.is_integer():
         return int(n)
     if isinstance(n, str) and re.fullmatch(r"\s*-?\d+\s*", n):
@@ -305,40 +305,40 @@ def script_helpers(now: Callable[[], datetime]) -> dict[str, Callable[..., Any]]
         return now().astimezone(AMSTERDAM).date().isoformat()
 
     def plus_dagen(d: date | str, n: int) -> str:
-        return (als_datum(d) + timedelta(days=_als_aantal(n))).isoformat()
+        return (as_date(d) + timedelta(days=_as_count(n))).isoformat()
 
     def plus_weken(d: date | str, n: int) -> str:
-        return (als_datum(d) + timedelta(weeks=_als_aantal(n))).isoformat()
+        return (as_date(d) + timedelta(weeks=_as_count(n))).isoformat()
 
     def plus_maanden(d: date | str, n: int) -> str:
-        return werkdagen.plus_maanden(als_datum(d), _als_aantal(n)).isoformat()
+        return werkdagen.plus_maanden(as_date(d), _as_count(n)).isoformat()
 
     def plus_werkdagen(d: date | str, n: int) -> str:
-        return werkdagen.plus_werkdagen(als_datum(d), _als_aantal(n)).isoformat()
+        return werkdagen.plus_werkdagen(as_date(d), _as_count(n)).isoformat()
 
     def leeftijd(geboortedatum: date | str, peildatum: date | str | None = None) -> int:
-        geboren = als_datum(geboortedatum)
-        peil = als_datum(peildatum if peildatum is not None else vandaag())
-        return peil.year - geboren.year - ((peil.month, peil.day) < (geboren.month, geboren.day))
+        born = as_date(geboortedatum)
+        reference = as_date(peildatum if peildatum is not None else vandaag())
+        return reference.year - born.year - ((reference.month, reference.day) < (born.month, born.day))
 
     def deadline(d: date | str, norm: str) -> str:
-        return werkdagen.deadline(als_datum(d), norm).isoformat()
+        return werkdagen.deadline(as_date(d), norm).isoformat()
 
     return {f.__name__: f for f in (vandaag, plus_dagen, plus_weken, plus_maanden, plus_werkdagen, leeftijd, deadline)}
 
 
 # --- The environment and the engine ------------------------------------------------------------
 
-_GEEN = object()  # "no such key": task data may legitimately hold None
+_MISSING = object()  # "no such key": task data may legitimately hold None
 
 
-def _is_json(waarde: Any) -> bool:
-    if waarde is None or isinstance(waarde, str | int | float | bool):
+def _is_json(value: Any) -> bool:
+    if value is None or isinstance(value, str | int | float | bool):
         return True
-    if isinstance(waarde, list | tuple):
-        return all(_is_json(w) for w in waarde)
-    if isinstance(waarde, dict):
-        return all(isinstance(k, str) and _is_json(w) for k, w in waarde.items())
+    if isinstance(value, list | tuple):
+        return all(_is_json(w) for w in value)
+    if isinstance(value, dict):
+        return all(isinstance(k, str) and _is_json(w) for k, w in value.items())
     return False
 
 
@@ -358,32 +358,32 @@ class SafeEnvironment(BasePythonScriptEngineEnvironment):
         return namespace
 
     def evaluate(self, expression: str, context: dict, external_context: dict | None = None) -> Any:
-        code = _gecompileerd(expression, "eval")
+        code = _compiled(expression, "eval")
         return eval(code, self._namespace(context, external_context))  # noqa: S307 - checked above
 
     def execute(self, script: str, context: dict, external_context: dict | None = None) -> bool:
-        code = _gecompileerd(script, "exec")
+        code = _compiled(script, "exec")
         namespace = self._namespace(context, external_context)
         exec(code, namespace)  # noqa: S102 - checked above
-        self._terugschrijven(namespace, context, external_context or {})
+        self._write_back(namespace, context, external_context or {})
         return True
 
-    def _terugschrijven(self, namespace: dict, context: dict, external_context: dict) -> None:
-        for naam in [n for n in context if n not in namespace]:
-            del context[naam]  # `del naam` in the script
-        for naam, waarde in namespace.items():
-            if naam.startswith("_") or context.get(naam, _GEEN) is waarde:
+    def _write_back(self, namespace: dict, context: dict, external_context: dict) -> None:
+        for name in [n for n in context if n not in namespace]:
+            del context[name]  # `del naam` in the script
+        for name, value in namespace.items():
+            if name.startswith("_") or context.get(name, _MISSING) is value:
                 continue  # builtins, or unchanged (in-place changes are already visible)
-            if waarde is self.globals.get(naam, _GEEN) or waarde is external_context.get(naam, _GEEN):
+            if value is self.globals.get(name, _MISSING) or value is external_context.get(name, _MISSING):
                 continue
-            if _is_json(waarde):
-                context[naam] = waarde
+            if _is_json(value):
+                context[name] = value
 
     def call_service(self, context: dict, **kwargs: Any) -> Any:
         raise NotImplementedError("Service tasks worden niet ondersteund")
 
 
-def _utc_nu() -> datetime:
+def _utc_now() -> datetime:
     return datetime.now(UTC)
 
 
@@ -395,7 +395,7 @@ class SafeScriptEngine(PythonScriptEngine):
     """
 
     def __init__(self, clock: Callable[[], datetime] | None = None):
-        self.clock = clock or _utc_nu
+        self.clock = clock or _utc_now
         super().__init__(environment=SafeEnvironment(script_helpers(self.now)))
 
     def now(self) -> datetime:
@@ -405,115 +405,115 @@ class SafeScriptEngine(PythonScriptEngine):
     def evaluate(self, task: Any, expression: str, external_context: dict | None = None) -> Any:
         try:
             return super().evaluate(task, expression, external_context)
-        except WorkflowTaskException as fout:
+        except WorkflowTaskException as error:
             # The base class wraps the error with only "Error evaluating expression ...";
             # the designer needs the Dutch problems. error_type is "UnsafeScriptError".
-            if isinstance(fout.__context__, UnsafeScriptError):
-                fout.add_note(str(fout.__context__))
+            if isinstance(error.__context__, UnsafeScriptError):
+                error.add_note(str(error.__context__))
             raise
 
     def validate(self, expression: str) -> None:
         """Raise SyntaxError like the base class (the DMN engine relies on it), or
         UnsafeScriptError when the expression parses but is not safe."""
-        _gecompileerd(expression, "exec")
+        _compiled(expression, "exec")
 
 
 # --- Timers on the engine's clock ----------------------------------------------------------
 
-_DATUM = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_DATE_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
-def _klok(task: Any) -> datetime:
+def _clock_of(task: Any) -> datetime:
     engine = task.workflow.top_workflow.script_engine
-    return engine.now() if hasattr(engine, "now") else _utc_nu()
+    return engine.now() if hasattr(engine, "now") else _utc_now()
 
 
-def _moment(waarde: Any) -> datetime:
+def _as_moment(value: Any) -> datetime:
     """A timeDate value as an aware UTC datetime. A bare date ("2026-05-01") means midnight in
     Amsterdam, as do times without an offset: the server's own time zone must not matter."""
-    if isinstance(waarde, datetime):
-        moment = waarde
-    elif isinstance(waarde, date):
-        moment = datetime.combine(waarde, time(), AMSTERDAM)
+    if isinstance(value, datetime):
+        moment = value
+    elif isinstance(value, date):
+        moment = datetime.combine(value, time(), AMSTERDAM)
     else:
-        tekst = str(waarde).strip()
-        if _DATUM.match(tekst):
-            moment = datetime.combine(date.fromisoformat(tekst), time(), AMSTERDAM)
+        text = str(value).strip()
+        if _DATE_PATTERN.match(text):
+            moment = datetime.combine(date.fromisoformat(text), time(), AMSTERDAM)
         else:
             try:
-                moment = datetime.fromisoformat(tekst)
+                moment = datetime.fromisoformat(text)
             except ValueError:
-                moment = TimerEventDefinition.parse_time_or_duration(tekst)  # ISO week dates
+                moment = TimerEventDefinition.parse_time_or_duration(text)  # ISO week dates
                 if not isinstance(moment, datetime):
-                    raise ValueError(f"'{tekst}' is geen tijdstip") from None
+                    raise ValueError(f"'{text}' is geen tijdstip") from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=AMSTERDAM)
     return moment.astimezone(UTC)
 
 
-class _KlokTimer:
+class _ClockTimer:
     """has_fired for date and duration timers, against the engine's clock.
 
     internal_data keys are SpiffWorkflow's (`event_value`, `event_fired`); event_value holds
     the due moment as an ISO string with offset, which SpiffWorkflow's own classes also read.
     """
 
-    def _eerste_moment(self, my_task: Any, waarde: Any) -> datetime:
+    def _first_moment(self, my_task: Any, value: Any) -> datetime:
         raise NotImplementedError
 
     def due(self, my_task: Any) -> datetime:
         event_value = my_task._get_internal_data("event_value")
         if event_value is None:
-            waarde = my_task.workflow.script_engine.evaluate(my_task, self.expression)
-            event_value = self._eerste_moment(my_task, waarde).isoformat()
+            value = my_task.workflow.script_engine.evaluate(my_task, self.expression)
+            event_value = self._first_moment(my_task, value).isoformat()
             my_task._set_internal_data(event_value=event_value)
-        return _moment(event_value)
+        return _as_moment(event_value)
 
     def has_fired(self, my_task: Any) -> bool:
-        if self.due(my_task) < _klok(my_task):
+        if self.due(my_task) < _clock_of(my_task):
             my_task._set_internal_data(event_fired=True)
         return my_task._get_internal_data("event_fired", False)
 
 
-class ClockTimeDateEventDefinition(_KlokTimer, TimeDateEventDefinition):
-    def _eerste_moment(self, my_task: Any, waarde: Any) -> datetime:
-        return _moment(waarde)
+class ClockTimeDateEventDefinition(_ClockTimer, TimeDateEventDefinition):
+    def _first_moment(self, my_task: Any, value: Any) -> datetime:
+        return _as_moment(value)
 
 
-class ClockDurationTimerEventDefinition(_KlokTimer, DurationTimerEventDefinition):
-    def _eerste_moment(self, my_task: Any, waarde: Any) -> datetime:
+class ClockDurationTimerEventDefinition(_ClockTimer, DurationTimerEventDefinition):
+    def _first_moment(self, my_task: Any, value: Any) -> datetime:
         # A designer may compute a date instead of a duration, e.g. plus_maanden(x, 3).
-        if not (isinstance(waarde, str) and waarde.strip().upper().startswith("P")):
-            return _moment(waarde)
-        nu = _klok(my_task)
-        duur = TimerEventDefinition.parse_iso_duration(waarde.strip())
-        return nu + TimerEventDefinition.get_timedelta_from_start(duur, nu)
+        if not (isinstance(value, str) and value.strip().upper().startswith("P")):
+            return _as_moment(value)
+        now_value = _clock_of(my_task)
+        duration_value = TimerEventDefinition.parse_iso_duration(value.strip())
+        return now_value + TimerEventDefinition.get_timedelta_from_start(duration_value, now_value)
 
 
 class ClockCycleTimerEventDefinition(CycleTimerEventDefinition):
     """SpiffWorkflow's cycle logic with the engine's clock instead of datetime.now."""
 
-    def _eerste_cyclus(self, my_task: Any) -> dict:
+    def _first_cycle(self, my_task: Any) -> dict:
         expression = my_task.workflow.script_engine.evaluate(my_task, self.expression)
         cycles, start, duration = TimerEventDefinition.parse_iso_recurring_interval(expression)
-        delen = expression.upper().replace("--", "/").strip("R").split("/")
-        if len(delen) == 2 and delen[1].startswith("P"):
+        parts = expression.upper().replace("--", "/").strip("R").split("/")
+        if len(parts) == 2 and parts[1].startswith("P"):
             # Only a duration: the first cycle ends one duration from now (the clock's now).
-            nu = _klok(my_task)
+            now_value = _clock_of(my_task)
             duration = TimerEventDefinition.get_timedelta_from_start(
-                TimerEventDefinition.parse_iso_duration(delen[1]), nu
+                TimerEventDefinition.parse_iso_duration(parts[1]), now_value
             )
-            start = nu + duration
+            start = now_value + duration
         return {"cycles": cycles, "next": start.isoformat(), "duration": duration.total_seconds()}
 
     def cycle_complete(self, my_task: Any) -> bool:
         event_value = my_task._get_internal_data("event_value")
         if event_value is None:
-            event_value = self._eerste_cyclus(my_task)
+            event_value = self._first_cycle(my_task)
         ready = False
         if event_value["cycles"] != 0:
             next_event = datetime.fromisoformat(event_value["next"])
-            if next_event < _klok(my_task):
+            if next_event < _clock_of(my_task):
                 event_value["next"] = (next_event + timedelta(seconds=event_value["duration"])).isoformat()
                 event_value["cycles"] -= 1
                 ready = True
@@ -528,14 +528,14 @@ class ClockCycleTimerEventDefinition(CycleTimerEventDefinition):
             return None
         event_value = my_task._get_internal_data("event_value")
         if event_value is None:
-            event_value = self._eerste_cyclus(my_task)
+            event_value = self._first_cycle(my_task)
             my_task._set_internal_data(event_value=event_value)
         if event_value["cycles"] == 0:
             return None
         return datetime.fromisoformat(event_value["next"]).astimezone(UTC)
 
 
-_KLOKVERSIES = {
+_CLOCK_VERSIONS = {
     TimeDateEventDefinition: ClockTimeDateEventDefinition,
     DurationTimerEventDefinition: ClockDurationTimerEventDefinition,
     CycleTimerEventDefinition: ClockCycleTimerEventDefinition,
@@ -545,12 +545,12 @@ _KLOKVERSIES = {
 def clock_timer_definition(definition: Any) -> Any:
     """The clock-aware version of a parsed SpiffWorkflow timer definition (same name,
     expression, description); any other definition is returned unchanged."""
-    klasse = _KLOKVERSIES.get(type(definition))
-    if klasse is None:
+    klass = _CLOCK_VERSIONS.get(type(definition))
+    if klass is None:
         return definition
-    kopie = klasse.__new__(klasse)
-    kopie.__dict__.update(definition.__dict__)
-    return kopie
+    copied = klass.__new__(klass)
+    copied.__dict__.update(definition.__dict__)
+    return copied
 
 
 def timer_due(task: Any) -> datetime | None:
@@ -573,21 +573,21 @@ def with_clock_timers(parser_class: type) -> type:
 
     Usage: `Parser = with_clock_timers(SpiffBpmnParser)`. The library class is not changed.
     """
-    klassen = {**parser_class.PARSER_CLASSES, **parser_class.OVERRIDE_PARSER_CLASSES}
+    classes = {**parser_class.PARSER_CLASSES, **parser_class.OVERRIDE_PARSER_CLASSES}
     overrides = {
-        tag: (_klok_parser(knoopparser) if hasattr(knoopparser, "parse_timer_event") else knoopparser, spec)
-        for tag, (knoopparser, spec) in klassen.items()
+        tag: (_clock_parser(node_parser) if hasattr(node_parser, "parse_timer_event") else node_parser, spec)
+        for tag, (node_parser, spec) in classes.items()
     }
     return type(f"Klok{parser_class.__name__}", (parser_class,), {"OVERRIDE_PARSER_CLASSES": overrides})
 
 
-def _klok_parser(knoopparser: type) -> type:
+def _clock_parser(node_parser: type) -> type:
     def parse_timer_event(self: Any, event: Any) -> Any:
-        return clock_timer_definition(knoopparser.parse_timer_event(self, event))
+        return clock_timer_definition(node_parser.parse_timer_event(self, event))
 
-    return type(f"Klok{knoopparser.__name__}", (knoopparser,), {"parse_timer_event": parse_timer_event})
+    return type(f"Klok{node_parser.__name__}", (node_parser,), {"parse_timer_event": parse_timer_event})
 
 
 # SpiffWorkflow's serializer looks converters up by exact class: register ours with the
 # converters of their parents. Use: BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(SERIALIZER_CONFIG)).
-SERIALIZER_CONFIG = {**SPIFF_CONFIG, **{klok: SPIFF_CONFIG[ouder] for ouder, klok in _KLOKVERSIES.items()}}
+SERIALIZER_CONFIG = {**SPIFF_CONFIG, **{clock_fn: SPIFF_CONFIG[older] for older, clock_fn in _CLOCK_VERSIONS.items()}}

@@ -29,11 +29,11 @@ UNDERSCORE = "namen die met '_' beginnen zijn niet toegestaan"
 class Klok:
     """A virtual clock: the test moves `nu` by hand."""
 
-    def __init__(self, nu: datetime):
-        self.nu = nu
+    def __init__(self, now_value: datetime):
+        self.now_value = now_value
 
     def __call__(self) -> datetime:
-        return self.nu
+        return self.now_value
 
 
 @pytest.fixture
@@ -101,7 +101,7 @@ def test_safe_expressions_are_accepted(source):
 
 
 def test_safe_script_is_accepted():
-    source = "totaal = 0\nfor r in regels:\n    if r.get('actief'):\n        totaal += r['uren']\n" \
+    source = "totaal = 0\nfor r in regels:\n    if r.get('actief'):\n        totaal += r['uren']\n"\
              "while totaal > 10:\n    totaal -= 1\nx, y = 1, 2\nd['k'] = [1]\nd['k'].append(2)\ndel x"
     assert check_script(source) == []
 
@@ -114,9 +114,9 @@ def test_safe_script_is_accepted():
      "getattr(x, '__class__')", "open('/etc/passwd')", "(lambda: 1)()", "exec('1')"],
 )
 def test_unsafe_sources_are_not_run(engine, source):
-    with pytest.raises(UnsafeScriptError) as fout:
+    with pytest.raises(UnsafeScriptError) as error:
         engine.environment.evaluate(source, {"x": 1})
-    assert fout.value.problems == check_script(source, "eval")
+    assert error.value.problems == check_script(source, "eval")
     with pytest.raises(UnsafeScriptError):
         engine.environment.execute(source, {"x": 1})
 
@@ -155,7 +155,7 @@ def test_runaway_ranges_and_powers_are_refused(engine):
 
 def test_helpers(engine):
     # 22:30 UTC on 1 May is 00:30 on 2 May in Amsterdam: vandaag() is the Dutch date.
-    engine.clock.nu = datetime(2026, 5, 1, 22, 30, tzinfo=UTC)
+    engine.clock.now_value = datetime(2026, 5, 1, 22, 30, tzinfo=UTC)
     evaluate = engine.environment.evaluate
     assert evaluate("vandaag()", {}) == "2026-05-02"
     assert evaluate("plus_dagen('2026-01-31', 1)", {}) == "2026-02-01"
@@ -277,8 +277,8 @@ def _verder(workflow: BpmnWorkflow) -> None:
     workflow.do_engine_steps()
 
 
-def _eind(workflow: BpmnWorkflow, naam: str):
-    return workflow.get_tasks(spec_name=naam, state=TaskState.COMPLETED)
+def _eind(workflow: BpmnWorkflow, name: str):
+    return workflow.get_tasks(spec_name=name, state=TaskState.COMPLETED)
 
 
 def test_duration_timer_follows_the_virtual_clock(engine):
@@ -286,7 +286,7 @@ def test_duration_timer_follows_the_virtual_clock(engine):
     parser.add_bpmn_str(_timer_proces('<bpmn:timeDuration>"P3D"</bpmn:timeDuration>'))
     spec = parser.get_spec("timer_proces")
     assert isinstance(spec.task_specs["wacht"].event_definition, ClockDurationTimerEventDefinition)
-    start = engine.clock.nu
+    start = engine.clock.now_value
 
     workflow = _start(spec, engine, ingang="2026-04-01", aantal=3)
     [wacht] = workflow.get_tasks(state=TaskState.WAITING)
@@ -294,10 +294,10 @@ def test_duration_timer_follows_the_virtual_clock(engine):
     assert set(wacht.data) == {"ingang", "aantal", "termijn", "wachten"}
     assert timer_due(wacht) == start + timedelta(days=3)
 
-    engine.clock.nu = start + timedelta(days=2, hours=23)
+    engine.clock.now_value = start + timedelta(days=2, hours=23)
     _verder(workflow)
     assert not workflow.completed
-    engine.clock.nu = start + timedelta(days=3)
+    engine.clock.now_value = start + timedelta(days=3)
     _verder(workflow)
     assert not workflow.completed  # fires strictly after the due moment, as in SpiffWorkflow
 
@@ -309,7 +309,7 @@ def test_duration_timer_follows_the_virtual_clock(engine):
     assert isinstance(wacht.task_spec.event_definition, ClockDurationTimerEventDefinition)
     assert wacht.internal_data == {"event_value": "2026-05-04T09:00:00+00:00"}
 
-    engine.clock.nu = start + timedelta(days=3, seconds=1)
+    engine.clock.now_value = start + timedelta(days=3, seconds=1)
     _verder(workflow)
     assert workflow.completed and _eind(workflow, "einde_gewacht")
 
@@ -335,10 +335,10 @@ def test_time_date_timer_accepts_a_date_expression(engine):
     [wacht] = workflow.get_tasks(state=TaskState.WAITING)
     # Midnight of 10 May in Amsterdam (CEST) is 22:00 UTC on 9 May.
     assert timer_due(wacht) == datetime(2026, 5, 9, 22, 0, tzinfo=UTC)
-    engine.clock.nu = datetime(2026, 5, 9, 21, 59, tzinfo=UTC)
+    engine.clock.now_value = datetime(2026, 5, 9, 21, 59, tzinfo=UTC)
     _verder(workflow)
     assert not workflow.completed
-    engine.clock.nu = datetime(2026, 5, 9, 22, 0, 1, tzinfo=UTC)
+    engine.clock.now_value = datetime(2026, 5, 9, 22, 0, 1, tzinfo=UTC)
     _verder(workflow)
     assert workflow.completed
 
@@ -360,20 +360,20 @@ def test_cycle_timer_follows_the_virtual_clock(engine):
     parser.add_bpmn_str(_bpmn("herinner", body))
     spec = parser.get_spec("herinner")
     assert isinstance(spec.task_specs["herinnering"].event_definition, ClockCycleTimerEventDefinition)
-    start = engine.clock.nu
+    start = engine.clock.now_value
     workflow = _start(spec, engine)
 
     def due() -> list:
         return [timer_due(t) for t in workflow.get_tasks(spec_name="herinnering", state=TaskState.WAITING)]
 
     assert due() == [start + timedelta(hours=1)]
-    engine.clock.nu = start + timedelta(minutes=59)
+    engine.clock.now_value = start + timedelta(minutes=59)
     _verder(workflow)
     assert due() == [start + timedelta(hours=1)]
-    engine.clock.nu = start + timedelta(hours=1, seconds=1)
+    engine.clock.now_value = start + timedelta(hours=1, seconds=1)
     _verder(workflow)
     assert due() == [start + timedelta(hours=2)]
-    engine.clock.nu = start + timedelta(hours=3)
+    engine.clock.now_value = start + timedelta(hours=3)
     _verder(workflow)
     _verder(workflow)
     assert due() == []
@@ -391,10 +391,10 @@ import os</bpmn:script></bpmn:scriptTask>
     <bpmn:endEvent id="einde"><bpmn:incoming>f2</bpmn:incoming></bpmn:endEvent>"""
     parser = SpiffBpmnParser()
     parser.add_bpmn_str(_bpmn("kwaad_proces", body))
-    with pytest.raises(WorkflowTaskException) as fout:
+    with pytest.raises(WorkflowTaskException) as error:
         _start(parser.get_spec("kwaad_proces"), engine, a=1)
-    assert fout.value.error_type == "UnsafeScriptError"
-    assert "regel 2: importeren is niet toegestaan" in str(fout.value)
+    assert error.value.error_type == "UnsafeScriptError"
+    assert "regel 2: importeren is niet toegestaan" in str(error.value)
 
 
 def test_timer_due_is_none_for_other_tasks(engine):
@@ -456,8 +456,8 @@ def test_unsafe_dmn_entry_is_refused(engine):
     parser = SpiffBpmnParser()
     parser.add_bpmn_str(_bpmn("toets_proces", TOETS))
     parser.add_dmn_str(DMN.replace(b"leeftijd(geboortedatum, peildatum)", b"open('/etc/passwd')"))
-    with pytest.raises(WorkflowTaskException) as fout:
+    with pytest.raises(WorkflowTaskException) as error:
         _start(parser.get_spec("toets_proces"), engine, geboortedatum="2014-05-02", peildatum="2026-05-01")
-    assert fout.value.error_type == "UnsafeScriptError"
-    assert isinstance(fout.value.__context__, UnsafeScriptError)
-    assert "de naam 'open' is niet toegestaan" in str(fout.value)
+    assert error.value.error_type == "UnsafeScriptError"
+    assert isinstance(error.value.__context__, UnsafeScriptError)
+    assert "de naam 'open' is niet toegestaan" in str(error.value)
