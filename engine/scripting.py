@@ -39,7 +39,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.util.task import TaskState
 
-from engine import werkdagen
+from engine import workdays
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 MAX_RANGE = 100_000
@@ -311,10 +311,10 @@ def script_helpers(now: Callable[[], datetime]) -> dict[str, Callable[..., Any]]
         return (as_date(d) + timedelta(weeks=_as_count(n))).isoformat()
 
     def plus_maanden(d: date | str, n: int) -> str:
-        return werkdagen.plus_maanden(as_date(d), _as_count(n)).isoformat()
+        return workdays.add_months(as_date(d), _as_count(n)).isoformat()
 
     def plus_werkdagen(d: date | str, n: int) -> str:
-        return werkdagen.plus_werkdagen(as_date(d), _as_count(n)).isoformat()
+        return workdays.add_working_days(as_date(d), _as_count(n)).isoformat()
 
     def leeftijd(geboortedatum: date | str, peildatum: date | str | None = None) -> int:
         born = as_date(geboortedatum)
@@ -322,7 +322,7 @@ def script_helpers(now: Callable[[], datetime]) -> dict[str, Callable[..., Any]]
         return reference.year - born.year - ((reference.month, reference.day) < (born.month, born.day))
 
     def deadline(d: date | str, norm: str) -> str:
-        return werkdagen.deadline(as_date(d), norm).isoformat()
+        return workdays.deadline(as_date(d), norm).isoformat()
 
     return {f.__name__: f for f in (vandaag, plus_dagen, plus_weken, plus_maanden, plus_werkdagen, leeftijd, deadline)}
 

@@ -2,19 +2,19 @@ from datetime import date, timedelta
 
 import pytest
 
-from engine.werkdagen import (
-    BRUGDAGEN_KONINKLIJK_BESLUIT,
+from engine.workdays import (
+    BRIDGE_DAYS,
     Norm,
+    add_months,
+    add_working_days,
     deadline,
-    deadline_voor,
-    feestdagen,
-    is_werkdag,
+    deadline_before,
+    is_working_day,
+    next_working_day,
     parse_norm,
-    plus_maanden,
-    plus_werkdagen,
-    volgende_werkdag,
-    vorige_werkdag,
-    werkdagen_tussen,
+    previous_working_day,
+    public_holidays,
+    working_days_between,
 )
 
 # Pinned by hand so that a change in the `holidays` package cannot silently move a deadline.
@@ -54,103 +54,103 @@ VRIJE_DAGEN = {
 
 
 @pytest.mark.parametrize("jaar", [2026, 2027])
-def test_feestdagen_pinned(jaar):
-    assert dict(feestdagen(jaar)) == VRIJE_DAGEN[jaar]
+def test_feestdagen_pinned(year):
+    assert dict(public_holidays(year)) == VRIJE_DAGEN[year]
 
 
 @pytest.mark.parametrize("jaar", [2026, 2027])
-def test_every_day_of_the_year(jaar):
-    d = date(jaar, 1, 1)
-    while d.year == jaar:
-        verwacht = d.weekday() < 5 and d not in VRIJE_DAGEN[jaar]
-        assert is_werkdag(d) is verwacht, d
+def test_every_day_of_the_year(year):
+    d = date(year, 1, 1)
+    while d.year == year:
+        verwacht = d.weekday() < 5 and d not in VRIJE_DAGEN[year]
+        assert is_working_day(d) is verwacht, d
         d += timedelta(days=1)
 
 
 def test_bridge_days_are_not_werkdagen():
-    assert date(2028, 4, 28) in BRUGDAGEN_KONINKLIJK_BESLUIT
-    for dag in BRUGDAGEN_KONINKLIJK_BESLUIT:
-        assert dag.weekday() < 5
-        assert not is_werkdag(dag)
+    assert date(2028, 4, 28) in BRIDGE_DAYS
+    for day in BRIDGE_DAYS:
+        assert day.weekday() < 5
+        assert not is_working_day(day)
 
 
 def test_easter_2026():
-    assert not is_werkdag(date(2026, 4, 3))  # Goede Vrijdag
-    assert not is_werkdag(date(2026, 4, 6))  # Tweede Paasdag
-    assert is_werkdag(date(2026, 4, 2))
-    assert is_werkdag(date(2026, 4, 7))
+    assert not is_working_day(date(2026, 4, 3))  # Goede Vrijdag
+    assert not is_working_day(date(2026, 4, 6))  # Tweede Paasdag
+    assert is_working_day(date(2026, 4, 2))
+    assert is_working_day(date(2026, 4, 7))
 
 
 def test_koningsdag():
-    assert date(2026, 4, 27).weekday() == 0 and not is_werkdag(date(2026, 4, 27))
+    assert date(2026, 4, 27).weekday() == 0 and not is_working_day(date(2026, 4, 27))
     # 27 April 2025 is a Sunday, so Koningsdag is Saturday the 26th.
-    assert feestdagen(2025)[date(2025, 4, 26)] == "Koningsdag"
-    assert date(2025, 4, 27) not in feestdagen(2025)
-    assert is_werkdag(date(2025, 4, 28))
+    assert public_holidays(2025)[date(2025, 4, 26)] == "Koningsdag"
+    assert date(2025, 4, 27) not in public_holidays(2025)
+    assert is_working_day(date(2025, 4, 28))
 
 
 def test_bevrijdingsdag_every_year():
-    assert not is_werkdag(date(2026, 5, 5))  # not a lustrum year
-    assert not is_werkdag(date(2027, 5, 5))
-    assert not is_werkdag(date(2025, 5, 5))
+    assert not is_working_day(date(2026, 5, 5))  # not a lustrum year
+    assert not is_working_day(date(2027, 5, 5))
+    assert not is_working_day(date(2025, 5, 5))
 
 
 def test_hemelvaart_and_bridge_day_2026():
-    assert not is_werkdag(date(2026, 5, 14))
-    assert not is_werkdag(date(2026, 5, 15))
-    assert plus_werkdagen(date(2026, 5, 13), 1) == date(2026, 5, 18)
+    assert not is_working_day(date(2026, 5, 14))
+    assert not is_working_day(date(2026, 5, 15))
+    assert add_working_days(date(2026, 5, 13), 1) == date(2026, 5, 18)
 
 
 def test_pinksteren_and_christmas_2026():
-    assert not is_werkdag(date(2026, 5, 25))
-    assert not is_werkdag(date(2026, 12, 25))
-    assert feestdagen(2026)[date(2026, 12, 26)] == "Tweede kerstdag"  # a Saturday
-    assert is_werkdag(date(2026, 12, 24)) and is_werkdag(date(2026, 12, 31))
+    assert not is_working_day(date(2026, 5, 25))
+    assert not is_working_day(date(2026, 12, 25))
+    assert public_holidays(2026)[date(2026, 12, 26)] == "Tweede kerstdag"  # a Saturday
+    assert is_working_day(date(2026, 12, 24)) and is_working_day(date(2026, 12, 31))
 
 
 def test_plus_werkdagen_across_easter_and_koningsdag():
-    assert plus_werkdagen(date(2026, 4, 2), 1) == date(2026, 4, 7)
-    assert plus_werkdagen(date(2026, 4, 24), 1) == date(2026, 4, 28)
-    assert plus_werkdagen(date(2026, 4, 24), 2) == date(2026, 4, 29)
+    assert add_working_days(date(2026, 4, 2), 1) == date(2026, 4, 7)
+    assert add_working_days(date(2026, 4, 24), 1) == date(2026, 4, 28)
+    assert add_working_days(date(2026, 4, 24), 2) == date(2026, 4, 29)
 
 
 def test_plus_werkdagen_across_christmas_and_new_year():
     # From Tue 22 Dec: 23, 24, (25 holiday, 26-27 weekend), 28, 29, 30.
-    assert plus_werkdagen(date(2026, 12, 22), 5) == date(2026, 12, 30)
+    assert add_working_days(date(2026, 12, 22), 5) == date(2026, 12, 30)
     # From Mon 28 Dec: 29, 30, 31, (1 Jan holiday, 2-3 weekend), 4, 5.
-    assert plus_werkdagen(date(2026, 12, 28), 4) == date(2027, 1, 4)
-    assert plus_werkdagen(date(2026, 12, 28), 5) == date(2027, 1, 5)
+    assert add_working_days(date(2026, 12, 28), 4) == date(2027, 1, 4)
+    assert add_working_days(date(2026, 12, 28), 5) == date(2027, 1, 5)
     # 2 January 2026 is a bridge day: from 31 Dec 2025 the next werkdag is Mon 5 Jan.
-    assert plus_werkdagen(date(2025, 12, 31), 1) == date(2026, 1, 5)
+    assert add_working_days(date(2025, 12, 31), 1) == date(2026, 1, 5)
 
 
 def test_plus_werkdagen_zero_and_negative():
-    assert plus_werkdagen(date(2026, 4, 4), 0) == date(2026, 4, 4)
+    assert add_working_days(date(2026, 4, 4), 0) == date(2026, 4, 4)
     with pytest.raises(ValueError):
-        plus_werkdagen(date(2026, 4, 4), -1)
+        add_working_days(date(2026, 4, 4), -1)
 
 
 def test_volgende_en_vorige_werkdag():
-    assert volgende_werkdag(date(2026, 4, 3)) == date(2026, 4, 7)
-    assert volgende_werkdag(date(2026, 4, 7)) == date(2026, 4, 7)
-    assert vorige_werkdag(date(2026, 4, 6)) == date(2026, 4, 2)
+    assert next_working_day(date(2026, 4, 3)) == date(2026, 4, 7)
+    assert next_working_day(date(2026, 4, 7)) == date(2026, 4, 7)
+    assert previous_working_day(date(2026, 4, 6)) == date(2026, 4, 2)
 
 
 def test_werkdagen_tussen():
-    assert werkdagen_tussen(date(2026, 12, 22), date(2026, 12, 30)) == 5
-    assert werkdagen_tussen(date(2026, 12, 30), date(2026, 12, 22)) == -5
-    assert werkdagen_tussen(date(2026, 4, 1), date(2026, 4, 1)) == 0
+    assert working_days_between(date(2026, 12, 22), date(2026, 12, 30)) == 5
+    assert working_days_between(date(2026, 12, 30), date(2026, 12, 22)) == -5
+    assert working_days_between(date(2026, 4, 1), date(2026, 4, 1)) == 0
     start = date(2026, 3, 30)
     for n in range(0, 40):
-        assert werkdagen_tussen(start, plus_werkdagen(start, n)) == n
+        assert working_days_between(start, add_working_days(start, n)) == n
 
 
 def test_plus_maanden_clamps():
-    assert plus_maanden(date(2026, 1, 31), 1) == date(2026, 2, 28)
-    assert plus_maanden(date(2028, 1, 31), 1) == date(2028, 2, 29)
-    assert plus_maanden(date(2026, 11, 30), 3) == date(2027, 2, 28)
-    assert plus_maanden(date(2026, 3, 31), -1) == date(2026, 2, 28)
-    assert plus_maanden(date(2026, 12, 15), 1) == date(2027, 1, 15)
+    assert add_months(date(2026, 1, 31), 1) == date(2026, 2, 28)
+    assert add_months(date(2028, 1, 31), 1) == date(2028, 2, 29)
+    assert add_months(date(2026, 11, 30), 3) == date(2027, 2, 28)
+    assert add_months(date(2026, 3, 31), -1) == date(2026, 2, 28)
+    assert add_months(date(2026, 12, 15), 1) == date(2027, 1, 15)
 
 
 @pytest.mark.parametrize(
@@ -220,8 +220,8 @@ def test_deadline_year_and_norm_object():
 def test_deadline_voor_moves_to_previous_werkdag():
     # RET meeting Tue 26 May 2026; 10 days before is Sat 16 May; 15 May is a bridge day and
     # 14 May Hemelvaart, so the Expertkaart is due Wednesday 13 May.
-    assert deadline_voor(date(2026, 5, 26), "10 dagen") == date(2026, 5, 13)
-    assert deadline_voor(date(2026, 6, 9), "10 dagen") == date(2026, 5, 29)
-    assert deadline_voor(date(2026, 6, 12), "10 dagen") == date(2026, 6, 2)  # a werkdag: unchanged
+    assert deadline_before(date(2026, 5, 26), "10 dagen") == date(2026, 5, 13)
+    assert deadline_before(date(2026, 6, 9), "10 dagen") == date(2026, 5, 29)
+    assert deadline_before(date(2026, 6, 12), "10 dagen") == date(2026, 6, 2)  # a werkdag: unchanged
     # 7 April (1), then Tweede Paasdag and Goede Vrijdag are skipped, 2 April (2).
-    assert deadline_voor(date(2026, 4, 8), "2 werkdagen") == date(2026, 4, 2)
+    assert deadline_before(date(2026, 4, 8), "2 werkdagen") == date(2026, 4, 2)

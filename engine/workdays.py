@@ -21,7 +21,7 @@ from holidays.constants import OPTIONAL, PUBLIC
 # Days declared equal to a public holiday by royal decree (Atw art. 3, "gelijkgestelde dagen").
 # The government announces these a few years ahead; an operator extends this list when a new
 # decree is published. Only these dates are added on top of the `holidays` package.
-BRUGDAGEN_KONINKLIJK_BESLUIT: frozenset[date] = frozenset(
+BRIDGE_DAYS: frozenset[date] = frozenset(
     {
         date(2026, 1, 2),
         date(2026, 5, 15),
@@ -34,137 +34,137 @@ BRUGDAGEN_KONINKLIJK_BESLUIT: frozenset[date] = frozenset(
 # The package's PUBLIC category has every Atw holiday except Bevrijdingsdag in non-lustrum
 # years: it follows the collective labour agreements there. The Atw names 5 May every year,
 # which the package puts in its OPTIONAL category (the only day in that category for NL).
-_CATEGORIEEN = (PUBLIC, OPTIONAL)
+_CATEGORIES = (PUBLIC, OPTIONAL)
 
 
 @lru_cache(maxsize=64)
-def feestdagen(jaar: int) -> MappingProxyType[date, str]:
+def public_holidays(year: int) -> MappingProxyType[date, str]:
     """Atw holidays and bridge days of `jaar` with their Dutch names, in date order.
 
     Read-only because it is cached: is_werkdag looks it up for every day it counts.
     """
-    per_dag = dict(holidays.country_holidays("NL", years=jaar, categories=_CATEGORIEEN, language="nl"))
-    for dag in BRUGDAGEN_KONINKLIJK_BESLUIT:
-        if dag.year == jaar:
-            per_dag[dag] = "Brugdag (koninklijk besluit)"
-    return MappingProxyType(dict(sorted(per_dag.items())))
+    per_day = dict(holidays.country_holidays("NL", years=year, categories=_CATEGORIES, language="nl"))
+    for day in BRIDGE_DAYS:
+        if day.year == year:
+            per_day[day] = "Brugdag (koninklijk besluit)"
+    return MappingProxyType(dict(sorted(per_day.items())))
 
 
-def is_werkdag(d: date) -> bool:
+def is_working_day(d: date) -> bool:
     """False on Saturdays, Sundays, Atw holidays and bridge days."""
-    return d.weekday() < 5 and d not in feestdagen(d.year)
+    return d.weekday() < 5 and d not in public_holidays(d.year)
 
 
-def volgende_werkdag(d: date) -> date:
+def next_working_day(d: date) -> date:
     """`d` itself when it is a werkdag, else the first werkdag after it."""
-    while not is_werkdag(d):
+    while not is_working_day(d):
         d += timedelta(days=1)
     return d
 
 
-def vorige_werkdag(d: date) -> date:
+def previous_working_day(d: date) -> date:
     """`d` itself when it is a werkdag, else the last werkdag before it."""
-    while not is_werkdag(d):
+    while not is_working_day(d):
         d -= timedelta(days=1)
     return d
 
 
-def plus_werkdagen(d: date, n: int) -> date:
+def add_working_days(d: date, n: int) -> date:
     """The n-th werkdag after `d` (d itself is not counted); n = 0 gives d."""
     if n < 0:
         raise ValueError(f"aantal werkdagen mag niet negatief zijn ({n})")
     while n > 0:
         d += timedelta(days=1)
-        if is_werkdag(d):
+        if is_working_day(d):
             n -= 1
     return d
 
 
-def min_werkdagen(d: date, n: int) -> date:
+def minus_working_days(d: date, n: int) -> date:
     """The n-th werkdag before `d` (d itself is not counted); n = 0 gives d."""
     if n < 0:
         raise ValueError(f"aantal werkdagen mag niet negatief zijn ({n})")
     while n > 0:
         d -= timedelta(days=1)
-        if is_werkdag(d):
+        if is_working_day(d):
             n -= 1
     return d
 
 
-def werkdagen_tussen(a: date, b: date) -> int:
+def working_days_between(a: date, b: date) -> int:
     """Werkdagen after `a` up to and including `b`; negative when b is before a.
 
     The inverse of plus_werkdagen: werkdagen_tussen(a, plus_werkdagen(a, n)) == n.
     """
     if b < a:
-        return -werkdagen_tussen(b, a)
-    return sum(1 for i in range(1, (b - a).days + 1) if is_werkdag(a + timedelta(days=i)))
+        return -working_days_between(b, a)
+    return sum(1 for i in range(1, (b - a).days + 1) if is_working_day(a + timedelta(days=i)))
 
 
-def plus_maanden(d: date, n: int) -> date:
+def add_months(d: date, n: int) -> date:
     """`d` plus n calendar months (n may be negative); clamps to the month's last day."""
-    maandindex = d.year * 12 + d.month - 1 + n
-    jaar, maand = divmod(maandindex, 12)
-    maand += 1
-    return date(jaar, maand, min(d.day, calendar.monthrange(jaar, maand)[1]))
+    month_index = d.year * 12 + d.month - 1 + n
+    year, month = divmod(month_index, 12)
+    month += 1
+    return date(year, month, min(d.day, calendar.monthrange(year, month)[1]))
 
 
 @dataclass(frozen=True)
 class Norm:
     """A deadline norm: a count of one unit."""
 
-    aantal: int
-    eenheid: str  # one of EENHEDEN
+    count: int
+    unit: str  # one of EENHEDEN
 
     def __str__(self) -> str:
         return f"{self.aantal} {self.eenheid}"
 
 
-EENHEDEN = ("werkdagen", "dagen", "weken", "maanden", "jaren")
+UNITS = ("werkdagen", "dagen", "weken", "maanden", "jaren")
 
 # Dutch spellings (singular and plural) → unit.
-_WOORDEN = {
+_WORDS = {
     "werkdag": "werkdagen", "werkdagen": "werkdagen",
     "dag": "dagen", "dagen": "dagen",
     "week": "weken", "weken": "weken",
     "maand": "maanden", "maanden": "maanden",
     "jaar": "jaren", "jaren": "jaren",
 }
-_ISO_EENHEDEN = {"D": "dagen", "W": "weken", "M": "maanden", "Y": "jaren"}
-_NEDERLANDS = re.compile(r"^(\d+)\s+([a-z]+)$")
+_ISO_UNITS = {"D": "dagen", "W": "weken", "M": "maanden", "Y": "jaren"}
+_DUTCH = re.compile(r"^(\d+)\s+([a-z]+)$")
 # Only one date component: a norm is "n of one unit"; times of day make no sense for deadlines.
 _ISO = re.compile(r"^P(\d+)([DWMY])$")
 
 
 def parse_norm(text: str) -> Norm:
     """Parse "10 werkdagen", "8 weken", "3 maanden", "1 jaar", "P3M", "P8W", ... into a Norm."""
-    schoon = " ".join(str(text).split()).lower()
-    if m := _NEDERLANDS.match(schoon):
-        eenheid = _WOORDEN.get(m.group(2))
-        if eenheid is not None:
-            return Norm(int(m.group(1)), eenheid)
-    if m := _ISO.match(schoon.upper()):
-        return Norm(int(m.group(1)), _ISO_EENHEDEN[m.group(2)])
+    cleaned = " ".join(str(text).split()).lower()
+    if m := _DUTCH.match(cleaned):
+        unit = _WORDS.get(m.group(2))
+        if unit is not None:
+            return Norm(int(m.group(1)), unit)
+    if m := _ISO.match(cleaned.upper()):
+        return Norm(int(m.group(1)), _ISO_UNITS[m.group(2)])
     raise ValueError(
         f"Onbekende termijn '{text}': gebruik bijvoorbeeld '10 werkdagen', '6 weken', "
         "'3 maanden', '1 jaar' of een ISO 8601-duur als 'P3M'"
     )
 
 
-def _als_norm(norm: str | Norm) -> Norm:
+def _as_norm(norm: str | Norm) -> Norm:
     return norm if isinstance(norm, Norm) else parse_norm(norm)
 
 
-def _kalender_plus(d: date, norm: Norm, richting: int) -> date:
+def _calendar_plus(d: date, norm: Norm, direction: int) -> date:
     """Calendar arithmetic for dagen/weken/maanden/jaren; richting is +1 or -1."""
-    n = norm.aantal * richting
-    if norm.eenheid == "dagen":
+    n = norm.count * direction
+    if norm.unit == "dagen":
         return d + timedelta(days=n)
-    if norm.eenheid == "weken":
+    if norm.unit == "weken":
         return d + timedelta(weeks=n)
-    if norm.eenheid == "maanden":
-        return plus_maanden(d, n)
-    return plus_maanden(d, 12 * n)  # jaren: 29 Feb + 1 jaar = 28 Feb
+    if norm.unit == "maanden":
+        return add_months(d, n)
+    return add_months(d, 12 * n)  # jaren: 29 Feb + 1 jaar = 28 Feb
 
 
 def deadline(start: date, norm: str | Norm) -> date:
@@ -172,15 +172,15 @@ def deadline(start: date, norm: str | Norm) -> date:
 
     A term ending on a non-working day moves to the next working day (Atw art. 1).
     """
-    norm = _als_norm(norm)
-    if norm.eenheid == "werkdagen":
-        einde = plus_werkdagen(start, norm.aantal)
+    norm = _as_norm(norm)
+    if norm.unit == "werkdagen":
+        end = add_working_days(start, norm.count)
     else:
-        einde = _kalender_plus(start, norm, +1)
-    return volgende_werkdag(einde)
+        end = _calendar_plus(start, norm, +1)
+    return next_working_day(end)
 
 
-def deadline_voor(event: date, norm: str | Norm) -> date:
+def deadline_before(event: date, norm: str | Norm) -> date:
     """Latest day to act when something is due `norm` before `event` (e.g. Expertkaart
     10 dagen before the RET meeting).
 
@@ -188,7 +188,7 @@ def deadline_voor(event: date, norm: str | Norm) -> date:
     deadline(): the submitter must be early, and moving later would shorten the time the
     receiver was promised.
     """
-    norm = _als_norm(norm)
-    if norm.eenheid == "werkdagen":
-        return vorige_werkdag(min_werkdagen(event, norm.aantal))
-    return vorige_werkdag(_kalender_plus(event, norm, -1))
+    norm = _as_norm(norm)
+    if norm.unit == "werkdagen":
+        return previous_working_day(minus_working_days(event, norm.count))
+    return previous_working_day(_calendar_plus(event, norm, -1))
