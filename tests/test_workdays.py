@@ -53,12 +53,12 @@ VRIJE_DAGEN = {
 }
 
 
-@pytest.mark.parametrize("jaar", [2026, 2027])
+@pytest.mark.parametrize("year", [2026, 2027])
 def test_feestdagen_pinned(year):
     assert dict(public_holidays(year)) == VRIJE_DAGEN[year]
 
 
-@pytest.mark.parametrize("jaar", [2026, 2027])
+@pytest.mark.parametrize("year", [2026, 2027])
 def test_every_day_of_the_year(year):
     d = date(year, 1, 1)
     while d.year == year:
