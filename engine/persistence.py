@@ -23,6 +23,7 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
+from .frontier import SubWorkflow, Workflow
 from .models import EngineTask
 
 # Core statements on the table: no ORM identity map bookkeeping on the hot path.
@@ -162,7 +163,7 @@ class WorkflowStore:
             snapshot.seq[UUID(task_id)] = seq
             snapshot.next_seq = max(snapshot.next_seq, seq + 1)
 
-        workflow = BpmnWorkflow(spec, subprocess_specs, script_engine=script_engine, deserializing=True)
+        workflow = Workflow(spec, subprocess_specs, script_engine=script_engine, deserializing=True)
         self._restore_tasks(workflow, by_workflow.get(_TOP, {}), state)
         workflow.bpmn_events = self.registry.restore(state.get("bpmn_events", []))
         self._restore_subprocesses(workflow, workflow, by_workflow, state.get("subprocesses", {}))
@@ -189,17 +190,11 @@ class WorkflowStore:
             if header is None or not isinstance(task.task_spec, SubWorkflowTask):
                 continue
             spec = top.subprocess_specs.get(task.task_spec.spec)
-            subprocess = _subworkflow_class()(spec, task.id, top, deserializing=True)
+            subprocess = SubWorkflow(spec, task.id, top, deserializing=True)
             self._restore_tasks(subprocess, by_workflow.get(str(task.id), {}), header)
             top.subprocesses[task.id] = subprocess
             subprocess.completed_event.connect(task.task_spec._on_subworkflow_completed, task)
             self._restore_subprocesses(top, subprocess, by_workflow, headers)
-
-
-def _subworkflow_class():
-    from SpiffWorkflow.bpmn.util.subworkflow import BpmnSubWorkflow
-
-    return BpmnSubWorkflow
 
 
 def _workflows(workflow: BpmnWorkflow):

@@ -21,6 +21,7 @@ from .clock import Clock
 from .config import Settings
 from .directory import OrganisationCache
 from .forms import FormCache
+from .frontier import SubWorkflow, Workflow
 from .library import Library, ParsedBundle, read_sources
 from .models import Artifact
 from .persistence import Snapshot, WorkflowStore
@@ -30,6 +31,16 @@ from .workflows import WorkflowCache
 StepHook = Callable[..., None]
 
 
+def serializer_config() -> dict:
+    """SpiffWorkflow's converters, knowing our clock-aware timers and workflow classes."""
+    from SpiffWorkflow.bpmn.util.subworkflow import BpmnSubWorkflow
+
+    config = dict(SERIALIZER_CONFIG)
+    config[Workflow] = config[BpmnWorkflow]
+    config[SubWorkflow] = config[BpmnSubWorkflow]
+    return config
+
+
 class Runtime:
     def __init__(self, settings: Settings, clock: Clock | None = None):
         self.settings = settings
@@ -37,7 +48,7 @@ class Runtime:
         self.sessions = db.make_session_factory(self.db)
         self.clock = clock or Clock()
         self.script_engine = SafeScriptEngine(clock=self.clock.now)
-        self.store = WorkflowStore(BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(SERIALIZER_CONFIG)))
+        self.store = WorkflowStore(BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(serializer_config())))
         self.library = Library()
         self.cache = WorkflowCache(settings.workflow_cache_size)
         self.orgs = OrganisationCache()
@@ -96,7 +107,7 @@ class Runtime:
     # -- workflows -------------------------------------------------------------------------
 
     def new_workflow(self, bundle: ParsedBundle) -> BpmnWorkflow:
-        return BpmnWorkflow(bundle.spec, bundle.subprocess_specs, script_engine=self.script_engine)
+        return Workflow(bundle.spec, bundle.subprocess_specs, script_engine=self.script_engine)
 
     @staticmethod
     def new_snapshot() -> Snapshot:
