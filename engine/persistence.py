@@ -26,8 +26,20 @@ from sqlalchemy.orm import Session
 from .frontier import SubWorkflow, Workflow
 from .models import EngineTask
 
-# Core statements on the table: no ORM identity map bookkeeping on the hot path.
+# Core statements, built once: no ORM bookkeeping and no statement construction per step.
 _TASKS = EngineTask.__table__
+_INSERT = insert(_TASKS)
+_UPDATE = (
+    update(_TASKS)
+    .where(_TASKS.c.case_id == bindparam("b_case"), _TASKS.c.task_id == bindparam("b_task"))
+    .values(state=bindparam("state"), payload=bindparam("payload"), workflow_key=bindparam("workflow_key"))
+)
+_DELETE = delete(_TASKS).where(_TASKS.c.case_id == bindparam("b_case"), _TASKS.c.task_id == bindparam("b_task"))
+_LOAD = (
+    select(_TASKS.c.task_id, _TASKS.c.workflow_key, _TASKS.c.seq, _TASKS.c.payload)
+    .where(_TASKS.c.case_id == bindparam("b_case"))
+    .order_by(_TASKS.c.seq)
+)
 
 # Tasks in these states can change without changing state (timers store their due time,
 # a started subprocess task collects data), so they are always written.
@@ -89,23 +101,18 @@ class WorkflowStore:
                 snapshot.fingerprints[task.id] = _fingerprint(task)
 
         removed = [task_id for task_id in snapshot.fingerprints if task_id not in seen]
+        # On the connection, not the session: these rows are not ORM objects.
+        connection = session.connection()
         if rows_new:
-            session.execute(insert(_TASKS), rows_new)
+            connection.execute(_INSERT, rows_new)
         if rows_changed:
-            session.execute(
-                update(_TASKS)
-                .where(_TASKS.c.case_id == bindparam("b_case"), _TASKS.c.task_id == bindparam("b_task"))
-                .values(state=bindparam("state"), payload=bindparam("payload"), workflow_key=bindparam("workflow_key")),
-                [
-                    {"b_case": r["case_id"], "b_task": r["task_id"], "state": r["state"], "payload": r["payload"],
-                     "workflow_key": r["workflow_key"]}
-                    for r in rows_changed
-                ],
-            )
+            connection.execute(_UPDATE, [
+                {"b_case": r["case_id"], "b_task": r["task_id"], "state": r["state"], "payload": r["payload"],
+                 "workflow_key": r["workflow_key"]}
+                for r in rows_changed
+            ])
         if removed:
-            session.execute(
-                delete(_TASKS).where(_TASKS.c.case_id == case_id, _TASKS.c.task_id.in_([str(t) for t in removed]))
-            )
+            connection.execute(_DELETE, [{"b_case": case_id, "b_task": str(t)} for t in removed])
             for task_id in removed:
                 snapshot.fingerprints.pop(task_id, None)
                 snapshot.seq.pop(task_id, None)
@@ -151,11 +158,7 @@ class WorkflowStore:
     # -- loading --------------------------------------------------------------------------
 
     def load(self, session: Session, case_id: int, state: dict, spec, subprocess_specs, script_engine) -> tuple[BpmnWorkflow, Snapshot]:
-        rows = session.execute(
-            select(_TASKS.c.task_id, _TASKS.c.workflow_key, _TASKS.c.seq, _TASKS.c.payload)
-            .where(_TASKS.c.case_id == case_id)
-            .order_by(_TASKS.c.seq)
-        ).all()
+        rows = session.connection().execute(_LOAD, {"b_case": case_id}).all()
         by_workflow: dict[str, dict[str, dict]] = {}
         snapshot = Snapshot()
         for task_id, workflow_key, seq, payload in rows:
