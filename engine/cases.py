@@ -97,6 +97,7 @@ class CaseService:
             if item is None:
                 raise NotFound("Deze taak bestaat niet.")
             case = self._lock_case(session, item.case_id)
+            session.refresh(item)  # read again under the case lock: another worker may have just done it
             self._check_task_access(session, actor, case, item)
             if item.status != "open":
                 raise Conflict("Deze taak is al afgerond.")
