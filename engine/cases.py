@@ -31,6 +31,12 @@ if TYPE_CHECKING:
 
 _ACTIVE = TaskState.READY | TaskState.WAITING | TaskState.STARTED
 
+# Fields the engine puts into the case data at start, next to the start form's fields: the
+# starter's organisation as its party, and the gemeente's mandate. Validation
+# (engine/fields.py) counts them as set, so a gateway may read them.
+MANDATE_FIELD = "gemeente_mandateert_gi"
+ENGINE_FIELDS = frozenset({parties[0] for parties in access.LANE_PARTIES.values()} | {MANDATE_FIELD})
+
 IJW_DIRECTIONS = {
     "JW315": "aanbieder → gemeente",
     "JW317": "aanbieder → gemeente",
@@ -65,7 +71,7 @@ class CaseService:
                 start_data[party[0]] = actor.organisation_key
             gemeente = self.rt.orgs.get(session, start_data.get("gemeente"))
             if gemeente is not None:
-                start_data["gemeente_mandateert_gi"] = bool(gemeente.settings.get("mandaat_gi", False))
+                start_data[MANDATE_FIELD] = bool(gemeente.settings.get("mandaat_gi", False))
 
             case = Case(
                 reference=str(start_data.get("casusreferentie") or ""),

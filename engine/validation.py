@@ -1,20 +1,33 @@
 """Everything that is wrong with a set of BPMN files, DMN files and forms, as a list.
 
-Used before anything is deployed (start-up, `verwijsflow validate`, the deploy API). Each
-problem names the file and, where there is one, the element, so a designer can find it.
+Used before anything is deployed (start-up, `verwijsflow validate`, the deploy and validate
+API, the modeler). Each problem names the file and, where there is one, the element and its
+line, so a designer can find it. The checks, in order:
+- XML, SpiffWorkflow's BPMN/DMN schema and parser;
+- every piece of Python (conditions, scripts, timers, DMN entries) is in the safe subset;
+- timers hold a valid ISO 8601 date, duration or cycle, or a safe expression;
+- sound modelling (engine/lint.py): nothing disconnected, no implicit splits or joins,
+  gateways that cannot get stuck;
+- user tasks have a form that exists and a lane that is a role; called processes exist;
+- every field a condition or timer reads is set by a form, a script, a decision table or the
+  engine (engine/fields.py).
 """
 
 from __future__ import annotations
 
+import ast
 import json
+import re
 from dataclasses import asdict, dataclass
 
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 from lxml import etree
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.spiff.parser.process import VALIDATOR
 
+from . import fields, lint
 from .access import TASK_ROLES
 from .library import NS, Source
 from .parsing import Parser, elements_of
@@ -61,11 +74,19 @@ def validate_sources(sources: list[Source]) -> list[Problem]:
             problems.append(_from_spiff(source.filename, error))
             documents[key] = (source, None)
 
+    bpmn_keys = {s.key for s in sources if s.kind == "bpmn"}
     for source, document in documents.values():
-        if document is None or source.kind != "bpmn":
+        if document is None:
+            continue
+        if source.kind == "dmn":
+            problems += _check_dmn(source, document)
             continue
         problems += _check_expressions(source, document)
+        problems += _check_timers(source, document)
+        problems += _check_structure(source, document)
+        problems += _check_calls(source, document, bpmn_keys)
         problems += _check_process(parser, source, document, form_keys)
+    problems += _check_fields(sources, documents)
     return problems
 
 
@@ -98,15 +119,20 @@ def _check_process(parser: Parser, source: Source, document, form_keys: set[str]
     for (process_id, element_id), element in elements_of(spec, subprocess_specs).items():
         if process_id not in own:
             continue
+        node = _by_id(document, element_id)
+        line = node.sourceline if node is not None else None
         if element.kind == "userTask":
             if element.lane not in TASK_ROLES:
-                problems.append(Problem(source.filename, f"Taak '{element.title}' staat in baan '{element.lane}', "
-                                        f"die bij geen bekende rol hoort ({', '.join(sorted(TASK_ROLES))}).", element_id))
+                lane = f"baan '{element.lane}'" if element.lane else "geen baan"
+                problems.append(Problem(source.filename, f"Taak '{element.title}' staat in {lane}, "
+                                        f"die bij geen bekende rol hoort ({', '.join(sorted(TASK_ROLES))}).",
+                                        element_id, line))
             if not element.form:
                 problems.append(Problem(source.filename, f"Taak '{element.title}' heeft geen formulier "
-                                        "(eigenschap formJsonSchemaFilename).", element_id))
+                                        "(eigenschap formJsonSchemaFilename).", element_id, line))
         if element.form and element.form not in form_keys:
-            problems.append(Problem(source.filename, f"Formulier '{element.form}' bestaat niet in forms/.", element_id))
+            problems.append(Problem(source.filename, f"Formulier '{element.form}' bestaat niet in forms/.",
+                                    element_id, line))
     return problems
 
 
@@ -134,22 +160,25 @@ def _check_expressions(source: Source, document) -> list[Problem]:
     """Every piece of Python in the diagram must be in the safe subset."""
     problems = []
     checks = [
-        (".//bpmn:conditionExpression", "eval"),
-        (".//bpmn:script", "exec"),
-        (".//bpmn:timeDate", "eval"),
-        (".//bpmn:timeDuration", "eval"),
-        (".//bpmn:timeCycle", "eval"),
-        (f".//{{{SPIFF_NS}}}preScript", "exec"),
-        (f".//{{{SPIFF_NS}}}postScript", "exec"),
+        (".//bpmn:conditionExpression", "eval", "De voorwaarde"),
+        (".//bpmn:script", "exec", "Het script"),
+        (".//bpmn:timeDate", "eval", "De timer"),
+        (".//bpmn:timeDuration", "eval", "De timer"),
+        (".//bpmn:timeCycle", "eval", "De timer"),
+        (f".//{{{SPIFF_NS}}}preScript", "exec", "Het prescript"),
+        (f".//{{{SPIFF_NS}}}postScript", "exec", "Het postscript"),
     ]
-    for path, mode in checks:
+    for path, mode, label in checks:
         for node in document.iterfind(path, NS):
             text = (node.text or "").strip()
             if not text:
                 continue
-            owner = _owner_id(node)
+            owner = _timer_owner(node) if label == "De timer" else _owner_id(node)
+            owner_node = _by_id(document, owner)
+            where = f"{label} van '{_name_of(owner_node) or owner}'"
             for message in check_script(text, mode):
-                problems.append(Problem(source.filename, message, element_id=owner, line=node.sourceline))
+                problems.append(Problem(source.filename, f"{where}: {message}", element_id=owner,
+                                        line=node.sourceline))
     return problems
 
 
@@ -159,3 +188,195 @@ def _owner_id(node) -> str | None:
             return node.get("id")
         node = node.getparent()
     return None
+
+
+# -- timers --------------------------------------------------------------------------------
+
+_TIMER_KINDS = {"timeDate": "tijdstip", "timeDuration": "duur", "timeCycle": "herhaling"}
+_LOOKS_ISO = re.compile(r"^(R\d*/)?(P[\dYMWDTHS.,]+|\d{4}-\d{2}-\d{2}\S*)(/\S+)?$", re.IGNORECASE)
+
+
+def _check_timers(source: Source, document) -> list[Problem]:
+    """A timer is a quoted ISO 8601 value, or an expression (checked by the safe subset and the
+    field rules) that computes one at run time."""
+    problems = []
+    for local, label in _TIMER_KINDS.items():
+        for node in document.iter(f"{{{NS['bpmn']}}}{local}"):
+            text = (node.text or "").strip()
+            owner, line = _timer_owner(node), node.sourceline
+            if not text:
+                problems.append(Problem(source.filename, f"De timer heeft geen {label}.", owner, line))
+                continue
+            try:
+                tree = ast.parse(text, mode="eval")
+            except SyntaxError:
+                tree = None
+            if _LOOKS_ISO.match(text) and not (tree is not None and isinstance(tree.body, ast.Constant)):
+                problems.append(Problem(source.filename, f"Zet de {label} van de timer tussen aanhalingstekens: "
+                                        f"\"{text}\" (het is een Python-expressie).", owner, line))
+            elif tree is not None and isinstance(tree.body, ast.Constant):
+                message = _timer_value_problem(local, tree.body.value)
+                if message:
+                    problems.append(Problem(source.filename, message, owner, line))
+    return problems
+
+
+def _timer_owner(node) -> str | None:
+    """The event a timer belongs to (timeDuration → timerEventDefinition → event)."""
+    definition = node.getparent()
+    event = definition.getparent() if definition is not None else None
+    return _owner_id(event if event is not None else node)
+
+
+def _timer_value_problem(kind: str, value: object) -> str | None:
+    if not isinstance(value, str):
+        return f"De timerwaarde {value!r} is geen tekst in ISO 8601-notatie."
+    text = value.strip()
+    try:
+        if kind == "timeCycle":
+            if not text.upper().startswith("R"):
+                raise ValueError
+            TimerEventDefinition.parse_iso_recurring_interval(text)
+        elif kind == "timeDuration" and text.upper().startswith("P"):
+            if not TimerEventDefinition.parse_iso_duration(text):
+                raise ValueError
+        else:
+            TimerEventDefinition.parse_time_or_duration(text)
+    except Exception:  # noqa: BLE001 - SpiffWorkflow raises a bare Exception for a bad duration
+        expected = {"timeDate": "een datum of tijdstip (bijv. \"2026-05-01\" of \"2026-05-01T09:00:00+02:00\")",
+                    "timeDuration": "een duur (bijv. \"P10D\" of \"P3M\")",
+                    "timeCycle": "een herhaling (bijv. \"R3/P1W\")"}[kind]
+        return f"De timerwaarde \"{text}\" is geen geldige ISO 8601-waarde; verwacht {expected}."
+    return None
+
+
+# -- sound modelling, called processes -----------------------------------------------------
+
+def _check_structure(source: Source, document) -> list[Problem]:
+    problems: list[Problem] = []
+    lint.check_structure(document, lambda message, element_id, line: problems.append(
+        Problem(source.filename, message, element_id, line)))
+    return problems
+
+
+def _check_calls(source: Source, document, bpmn_keys: set[str]) -> list[Problem]:
+    problems = []
+    for node in document.iter(f"{{{NS['bpmn']}}}callActivity"):
+        called = node.get("calledElement")
+        if not called:
+            problems.append(Problem(source.filename, f"Aanroep '{node.get('name') or node.get('id')}' noemt geen "
+                                    "proces (calledElement).", node.get("id"), node.sourceline))
+        elif called not in bpmn_keys:
+            problems.append(Problem(source.filename, f"Aanroep '{node.get('name') or node.get('id')}' roept proces "
+                                    f"'{called}' aan, dat niet bestaat.", node.get("id"), node.sourceline))
+    return problems
+
+
+# -- decision fields -----------------------------------------------------------------------
+
+def _check_fields(sources: list[Source], documents: dict) -> list[Problem]:
+    """Every name a condition, timer or decision-table input reads must be set somewhere."""
+    bpmn = [(source, document) for source, document in documents.values()
+            if document is not None and source.kind == "bpmn"]
+    dmn = [(source, document) for source, document in documents.values()
+           if document is not None and source.kind == "dmn"]
+    outputs: dict[str, set[str]] = {}
+    inputs: dict[str, list] = {}
+    for source, document in dmn:
+        outputs.update(fields.decision_outputs(document))
+        for decision_id, expressions in _decision_inputs(document).items():
+            inputs[decision_id] = [(source, node) for node in expressions]
+    forms = {s.key: fields.load_form(s.text) for s in sources if s.kind == "form"}
+    index = fields.FieldIndex([fields.process_fields(s.key, d) for s, d in bpmn], forms, outputs)
+
+    problems = []
+    for source, document in bpmn:
+        known = index.known(source.key)
+        for flow in document.iter(f"{{{NS['bpmn']}}}sequenceFlow"):
+            condition = flow.find("bpmn:conditionExpression", NS)
+            if condition is None or not (condition.text or "").strip():
+                continue
+            gateway = _by_id(document, flow.get("sourceRef"))
+            where = (f"De voorwaarde op stroom '{flow.get('name') or flow.get('id')}' van "
+                     f"'{_name_of(gateway) or flow.get('sourceRef')}'")
+            problems += _unknown_fields(source.filename, condition.text, "eval", known, where, flow.get("id"),
+                                        condition.sourceline)
+        for local in _TIMER_KINDS:
+            for node in document.iter(f"{{{NS['bpmn']}}}{local}"):
+                if _LOOKS_ISO.match((node.text or "").strip()):
+                    continue  # an unquoted ISO value, reported by _check_timers
+                owner = _timer_owner(node)
+                where = f"De timer van '{_name_of(_by_id(document, owner)) or owner}'"
+                problems += _unknown_fields(source.filename, node.text or "", "eval", known, where, owner,
+                                            node.sourceline)
+        for decision_id in index.processes[source.key].decisions:
+            for dmn_source, node in inputs.get(decision_id, []):
+                where = f"Beslistabel '{decision_id}' (aangeroepen vanuit {source.filename})"
+                problems += _unknown_fields(dmn_source.filename, node.text or "", "eval", known, where,
+                                            _owner_id(node), node.sourceline)
+    return problems
+
+
+def _unknown_fields(filename: str, text: str, mode: str, known: set[str], where: str, element_id, line) -> list:
+    missing = sorted(fields.names_read(text.strip(), mode) - known) if text.strip() else []
+    return [
+        Problem(filename, f"{where} leest veld '{name}', maar geen formulier, script, beslistabel of de engine "
+                "zet dat veld.", element_id, line)
+        for name in missing
+    ]
+
+
+def _by_id(document, element_id: str | None):
+    if not element_id:
+        return None
+    found = document.xpath("//*[@id=$id]", id=element_id)
+    return found[0] if found else None
+
+
+def _name_of(node) -> str | None:
+    return node.get("name") if node is not None else None
+
+
+# -- DMN -----------------------------------------------------------------------------------
+
+def _dmn_nodes(document, local: str):
+    return [node for node in document.iter() if isinstance(node.tag, str) and etree.QName(node).localname == local]
+
+
+def _decision_inputs(document) -> dict[str, list]:
+    found = {}
+    for decision in _dmn_nodes(document, "decision"):
+        found[decision.get("id")] = [
+            text for expression in _dmn_nodes(decision, "inputExpression")
+            for text in expression if isinstance(text.tag, str) and etree.QName(text).localname == "text"
+        ]
+    return found
+
+
+def _check_dmn(source: Source, document) -> list[Problem]:
+    """Input expressions, rule entries and outputs are Python too: the safe subset applies."""
+    problems = []
+    for local in ("inputExpression", "inputEntry", "outputEntry"):
+        for entry in _dmn_nodes(document, local):
+            for node in entry:
+                if not isinstance(node.tag, str) or etree.QName(node).localname != "text":
+                    continue
+                text = (node.text or "").strip()
+                if not text or text == "-":
+                    continue
+                for message in check_script(_as_dmn_expression(local, text), "eval"):
+                    problems.append(Problem(source.filename, message, _owner_id(node), node.sourceline))
+    return problems
+
+
+def _as_dmn_expression(local: str, text: str) -> str:
+    """An input entry is a test against the input ("< 5", "'ots'", "4 < ? < 6"); SpiffWorkflow
+    turns it into an expression like this before it evaluates it."""
+    if local != "inputEntry":
+        return text
+    text = re.sub(r"\?(?=(?:[^'\"]|['\"][^'\"]*['\"])*$)", "invoer", text)
+    try:
+        ast.parse(text, mode="eval")
+        return text
+    except SyntaxError:
+        return f"invoer {text}"
