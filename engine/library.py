@@ -102,13 +102,9 @@ class Library:
         Returns the artifacts that got a new version. Raises ProcessProblems and stores
         nothing if any problem is found.
         """
-        from .validation import validate_sources  # validation imports the parser stack
-
         sources = list(sources)
         current = {(a.kind, a.key): a for a in self.current_artifacts(session)}
-        combined = {(a.kind, a.key): Source(a.kind, a.key, a.content) for a in current.values()}
-        combined.update({(s.kind, s.key): s for s in sources})
-        problems = validate_sources(list(combined.values()))
+        problems = self.problems(session, sources, current)
         if problems:
             raise ProcessProblems(problems)
         deployed = []
@@ -118,6 +114,17 @@ class Library:
                 continue
             deployed.append(self._store(session, source, actor, now, existing))
         return deployed
+
+    def problems(self, session: Session, sources: list[Source], current: dict | None = None) -> list:
+        """Every problem of these sources together with everything deployed that they do not
+        replace: what deploy() would refuse. Used for validating without deploying too."""
+        from .validation import validate_sources  # validation imports the parser stack
+
+        if current is None:
+            current = {(a.kind, a.key): a for a in self.current_artifacts(session)}
+        combined = {(a.kind, a.key): Source(a.kind, a.key, a.content) for a in current.values()}
+        combined.update({(s.kind, s.key): s for s in sources})
+        return validate_sources(list(combined.values()))
 
     def _store(self, session: Session, source: Source, actor: str, now: datetime, previous: Artifact | None) -> Artifact:
         digest = content_hash(source.text)
@@ -160,6 +167,23 @@ class Library:
         )
 
     # -- bundles ---------------------------------------------------------------------------
+
+    def bundle_for_version(self, session: Session, process_key: str, version: int, now: datetime) -> ParsedBundle:
+        """Version `version` of a process with the current versions of what it calls, its
+        decision tables and forms: what a case migrated to that version runs on."""
+        artifact = self.version(session, "bpmn", process_key, version)
+        artifacts = {(a.kind, a.key): a for a in self.current_artifacts(session)}
+        artifacts[("bpmn", process_key)] = artifact
+        members = sorted(_bundle_members(process_key, artifacts))
+        return self.parsed(session, self._bundle_row(session, process_key, members, now))
+
+    def version(self, session: Session, kind: str, key: str, version: int) -> Artifact:
+        artifact = session.scalar(
+            select(Artifact).where(Artifact.kind == kind, Artifact.key == key, Artifact.version == version)
+        )
+        if artifact is None:
+            raise NotFound(f"Versie {version} van {key} bestaat niet.")
+        return artifact
 
     def bundle_for_start(self, session: Session, process_key: str, now: datetime) -> ParsedBundle:
         """The bundle a new case of this process starts on (the current versions)."""
@@ -273,29 +297,7 @@ def _dmn_defining(decision_id: str | None, artifacts: dict[tuple[str, str], Arti
 
 
 def summarise_change(old_text: str | None, source: Source) -> dict:
-    """Which elements were added, removed or renamed compared with the previous version."""
-    if source.kind == "form":
-        old = set((json.loads(old_text).get("properties") or {}) if old_text else ())
-        new = set(json.loads(source.text).get("properties") or {})
-        return {"velden_toegevoegd": sorted(new - old), "velden_verwijderd": sorted(old - new)}
-    new_names = _element_names(source.text)
-    old_names = _element_names(old_text) if old_text else {}
-    return {
-        "toegevoegd": sorted(set(new_names) - set(old_names)),
-        "verwijderd": sorted(set(old_names) - set(new_names)),
-        "hernoemd": [
-            {"id": i, "van": old_names[i], "naar": new_names[i]}
-            for i in sorted(set(new_names) & set(old_names))
-            if old_names[i] != new_names[i]
-        ],
-    }
+    """Which elements were added, removed, renamed or moved compared with the previous version."""
+    from .changes import summarise  # changes imports the lint rules, which need nothing of this module
 
-
-def _element_names(text: str) -> dict[str, str]:
-    root = etree.fromstring(text.encode("utf-8"))
-    names = {}
-    for node in root.iter():
-        if not isinstance(node.tag, str) or "DI" in node.tag or node.get("id") is None:
-            continue
-        names[node.get("id")] = node.get("name") or ""
-    return names
+    return summarise(source.kind, old_text, source.text)

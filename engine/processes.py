@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from . import access, directory, forms
 from .access import Actor
 from .cases import start_roles
+from .designer import version_view
 from .errors import NotFound
-from .models import Artifact
+from .models import Artifact, Case
 
 if TYPE_CHECKING:
     from .runtime import Runtime
@@ -44,15 +45,25 @@ class ProcessService:
             return view
 
     def versions(self, key: str) -> list[dict]:
+        """Every version of a process: who deployed it when, what changed, and how many running
+        cases are still on it (the candidates for migration)."""
         with self.rt.reading() as session:
             rows = self.rt.library.versions(session, "bpmn", key)
             if not rows:
                 raise NotFound(f"Onbekend proces: {key}.")
-            return [
-                {"version": a.version, "content_hash": a.content_hash, "deployed_at": a.deployed_at,
-                 "deployed_by": a.deployed_by, "current": a.is_current, "summary": a.summary}
-                for a in rows
-            ]
+            running = self._running_per_version(session, key)
+            return [dict(version_view(a), running_cases=running.get(a.version, 0)) for a in rows]
+
+    def _running_per_version(self, session, key: str) -> dict[int, int]:
+        counts = session.execute(
+            select(Case.bundle_id, func.count()).where(Case.process_key == key, Case.status == "running")
+            .group_by(Case.bundle_id)
+        ).all()
+        per_version: dict[int, int] = {}
+        for bundle_id, count in counts:  # a handful of bundles per process, each parsed once
+            version = self.rt.library.parsed(session, bundle_id).version
+            per_version[version] = per_version.get(version, 0) + count
+        return per_version
 
     def _summary(self, session, actor: Actor, key: str) -> dict:
         artifact = session.scalar(
