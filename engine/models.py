@@ -214,3 +214,28 @@ class SystemSetting(Base):
 
     key: Mapped[str] = mapped_column(String(80), primary_key=True)
     value: Mapped[dict[str, Any]]
+
+
+class CaseMigration(Base):
+    """A case moved to another version of its process, with what it was before, so that the
+    move can be undone exactly while the case has not moved on since."""
+
+    __tablename__ = "case_migrations"
+    __table_args__ = (Index("ix_case_migrations_case", "case_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
+    process_key: Mapped[str] = mapped_column(String(200))
+    from_bundle_id: Mapped[int] = mapped_column(ForeignKey("bundles.id"))
+    to_bundle_id: Mapped[int] = mapped_column(ForeignKey("bundles.id"))
+    from_version: Mapped[int] = mapped_column(Integer)
+    to_version: Mapped[int] = mapped_column(Integer)
+    mapping: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    migrated_at: Mapped[datetime]
+    migrated_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # The case row's version right after the migration: undo is refused once it differs.
+    case_version: Mapped[int] = mapped_column(Integer)
+    # The case as it was: engine_state, data, task rows and the open work items' fields.
+    previous: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    undone_at: Mapped[datetime | None]
+    undone_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

@@ -95,3 +95,20 @@ def with_optional_check_after_step1(text: str) -> str:
 
 def check_form() -> str:
     return json.dumps(CHECK_FORM_SCHEMA, ensure_ascii=False, indent=2)
+
+
+def without_step3(text: str) -> str:
+    """Step 3 (aanbieder zoeken) removed: the search round goes straight on to the mandate gateway."""
+    start = text.index('<bpmn:userTask id="stap3_aanbieder_zoeken"')
+    end = text.index("</bpmn:userTask>", start) + len("</bpmn:userTask>")
+    text = text[:start] + text[end:]
+    text = text.replace('<bpmn:flowNodeRef>stap3_aanbieder_zoeken</bpmn:flowNodeRef>', "")
+    text = text.replace('<bpmn:sequenceFlow id="flow_stap3_gw" sourceRef="stap3_aanbieder_zoeken" '
+                        'targetRef="gw_mandaat"/>', "")
+    text = text.replace('<bpmn:sequenceFlow id="flow_naar_stap3" sourceRef="zoekronde_voorbereiden" '
+                        'targetRef="stap3_aanbieder_zoeken"/>',
+                        '<bpmn:sequenceFlow id="flow_naar_stap3" sourceRef="zoekronde_voorbereiden" '
+                        'targetRef="gw_mandaat"/>')
+    text = text.replace("<bpmn:incoming>flow_stap3_gw</bpmn:incoming>", "<bpmn:incoming>flow_naar_stap3</bpmn:incoming>")
+    assert "stap3_aanbieder_zoeken" not in text.split("<bpmndi:")[0]
+    return relayout(text)

@@ -7,11 +7,12 @@ from flask_smorest import Api
 
 from engine.config import Settings
 from engine.designer import DesignerService
+from engine.migration import MigrationService
 from engine.processes import ProcessService
 from engine.runtime import Runtime
 
 from . import auth, errors
-from .api import artifacts, cases, health, processes, tasks
+from .api import artifacts, cases, health, migrations, processes, tasks
 
 
 def create_app(settings: Settings | None = None, runtime: Runtime | None = None, prepare: bool = True) -> Flask:
@@ -39,10 +40,11 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None,
     app.extensions["verwijsflow"] = runtime
     app.extensions["verwijsflow.processes"] = ProcessService(runtime)
     app.extensions["verwijsflow.designer"] = DesignerService(runtime)
+    app.extensions["verwijsflow.migrations"] = MigrationService(runtime)
 
     api = Api(app, spec_kwargs={"info": {"description": "Verwijsflow: jeugdhulp-verwijsprocessen als BPMN."}})
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
-    for blueprint in (auth.blp, health.blp, processes.blp, artifacts.blp, cases.blp, tasks.blp):
+    for blueprint in (auth.blp, health.blp, processes.blp, artifacts.blp, migrations.blp, cases.blp, tasks.blp):
         api.register_blueprint(blueprint)
     auth.init_app(app)
     errors.init_app(app)
