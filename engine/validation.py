@@ -64,6 +64,7 @@ def validate_sources(sources: list[Source]) -> list[Problem]:
             documents[source.key] = (source, document)
 
     parser = Parser(validator=VALIDATOR)
+    refused = {}  # what SpiffWorkflow's schema or parser said about a file it could not take
     for key, (source, document) in documents.items():
         try:
             if source.kind == "bpmn":
@@ -71,21 +72,25 @@ def validate_sources(sources: list[Source]) -> list[Problem]:
             else:
                 parser.add_dmn_xml(document, filename=source.filename)
         except ValidationException as error:
-            problems.append(_from_spiff(source.filename, error))
-            documents[key] = (source, None)
+            refused[key] = _from_spiff(source.filename, error, document)
 
     bpmn_keys = {s.key for s in sources if s.kind == "bpmn"}
-    for source, document in documents.values():
-        if document is None:
-            continue
+    for key, (source, document) in documents.items():
+        # Our own checks read the XML, so they run even where SpiffWorkflow gave up: the
+        # designer sees every problem at once.
         if source.kind == "dmn":
-            problems += _check_dmn(source, document)
-            continue
-        problems += _check_expressions(source, document)
-        problems += _check_timers(source, document)
-        problems += _check_structure(source, document)
-        problems += _check_calls(source, document, bpmn_keys)
-        problems += _check_process(parser, source, document, form_keys)
+            own = _check_dmn(source, document)
+        else:
+            own = _check_expressions(source, document)
+            own += _check_timers(source, document)
+            own += _check_structure(source, document)
+            own += _check_calls(source, document, bpmn_keys)
+            if key not in refused:
+                own += _check_process(parser, source, document, form_keys)
+        spiff = refused.get(key)
+        if spiff is not None and not (spiff.element_id and any(p.element_id == spiff.element_id for p in own)):
+            problems.append(spiff)
+        problems += own
     problems += _check_fields(sources, documents)
     return problems
 
@@ -98,9 +103,13 @@ def _parse_xml(source: Source, problems: list[Problem]):
         return None
 
 
-def _from_spiff(filename: str, error: ValidationException) -> Problem:
-    return Problem(filename, f"Ongeldig procesontwerp: {error.args[0] if error.args else error}",
-                   element_id=getattr(error, "id", None) or None, line=getattr(error, "line_number", None) or None)
+def _from_spiff(filename: str, error: ValidationException, document=None) -> Problem:
+    element_id = getattr(error, "id", None) or None
+    line = getattr(error, "line_number", None) or None
+    if line is None and element_id and document is not None:
+        node = _by_id(document, element_id)
+        line = node.sourceline if node is not None else None
+    return Problem(filename, f"Ongeldig procesontwerp: {error.args[0] if error.args else error}", element_id, line)
 
 
 def _check_process(parser: Parser, source: Source, document, form_keys: set[str]) -> list[Problem]:
@@ -112,7 +121,7 @@ def _check_process(parser: Parser, source: Source, document, form_keys: set[str]
     try:
         spec, subprocess_specs = parser.specs_for(source.key)
     except ValidationException as error:
-        return [_from_spiff(source.filename, error)]
+        return [_from_spiff(source.filename, error, document)]
     except Exception as error:  # noqa: BLE001 - any parse failure is a problem to report, not a crash
         return [Problem(source.filename, f"Het proces kan niet worden gelezen: {error}")]
     own = {spec.name} | {name for name, sp in subprocess_specs.items() if sp is not None and sp.file == source.filename}
