@@ -49,7 +49,7 @@ def source_for(upload: Upload, field: str = "filename") -> Source:
     if kind == "form":
         path = name.removeprefix("forms/")
         segments = path.split("/")
-        if not path.endswith(".json") or not all(_SEGMENT.match(s) for s in segments):
+        if not path.endswith(".json") or len(segments) < 2 or not all(_SEGMENT.match(s) for s in segments):
             raise InvalidData({field: [f"Een formulier heet forms/<proces>/<naam>.json; '{name}' kan niet."]})
         return Source("form", path, upload.content)
     stem = name.removeprefix("processes/")

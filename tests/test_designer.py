@@ -231,7 +231,7 @@ def test_forms_follow_the_same_path(designer):
 
 def test_bad_file_names_are_422_with_the_field(designer):
     client, runtime = designer
-    for name in ("../../etc/passwd.bpmn", "forms/../x.json", "notities.txt", "kwaad ding.bpmn"):
+    for name in ("../../etc/passwd.bpmn", "forms/../x.json", "start.json", "notities.txt", "kwaad ding.bpmn"):
         response = deploy(client, "procesontwerper", name, "<x/>")
         assert response.status_code == 422, (name, response.json)
         assert "file" in response.json["errors"], response.json
