@@ -96,13 +96,20 @@ class Library:
 
     # -- deploying -------------------------------------------------------------------------
 
-    def deploy(self, session: Session, sources: Iterable[Source], actor: str, now: datetime) -> list[Artifact]:
+    def deploy(self, session: Session, sources: Iterable[Source], actor: str, now: datetime,
+               only_new: bool = False) -> list[Artifact]:
         """Validate the sources together with what is deployed and store new versions.
+
+        With `only_new`, a source whose content was deployed before (as any version) is left
+        out: the files on disk then do not undo what a designer deployed since.
 
         Returns the artifacts that got a new version. Raises ProcessProblems and stores
         nothing if any problem is found.
         """
         sources = list(sources)
+        if only_new:
+            known = {tuple(row) for row in session.execute(select(Artifact.kind, Artifact.key, Artifact.content_hash))}
+            sources = [s for s in sources if (s.kind, s.key, content_hash(s.text)) not in known]
         current = {(a.kind, a.key): a for a in self.current_artifacts(session)}
         problems = self.problems(session, sources, current)
         if problems:

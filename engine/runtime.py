@@ -86,15 +86,17 @@ class Runtime:
         db.migrate(self.db)
 
     def deploy_from_disk(self, actor: str = "systeem (bestanden)") -> list[Artifact]:
-        """Deploy every file in processes/ and forms/ that differs from its current version.
+        """Deploy every file in processes/ and forms/ whose content was never deployed.
 
-        Several workers may start at once; the loser of a race finds the versions present.
+        A file whose content is already a version (the current one, or an older one that a
+        designer replaced through the API since) is left alone, so a restart never undoes a
+        deploy. Several workers may start at once; the loser of a race finds the versions present.
         """
         sources = read_sources(Path(self.settings.processes_dir), Path(self.settings.forms_dir))
         for attempt in range(3):
             with self.transaction() as session:
                 try:
-                    deployed = self.library.deploy(session, sources, actor, self.clock.now())
+                    deployed = self.library.deploy(session, sources, actor, self.clock.now(), only_new=True)
                     session.commit()
                 except IntegrityError:
                     if attempt == 2:

@@ -237,3 +237,13 @@ def test_bad_file_names_are_422_with_the_field(designer):
         assert "file" in response.json["errors"], response.json
     response = client.post("/api/processes", "procesontwerper", json={"filename": f"{GI}.bpmn"})
     assert response.status_code == 422 and "content" in response.json["errors"]
+
+
+def test_a_restart_does_not_undo_a_deploy(designer):
+    client, runtime = designer
+    response = deploy(client, "procesontwerper", f"{GI}.bpmn", renamed(gi_bpmn(), "Aanbieder zoeken", "Zoeken"))
+    assert response.status_code == 201
+    version = response.json["deployed"][0]["version"]
+    assert runtime.deploy_from_disk() == []  # what start-up does: the files on disk were deployed before
+    assert current_version(client) == version
+    deploy(client, "procesontwerper", f"{GI}.bpmn", gi_bpmn())
