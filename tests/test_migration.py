@@ -3,9 +3,12 @@ transaction per case, recorded in the case history, undoable per case. On SQLite
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from sqlalchemy import select
 
+from engine.config import ROOT
 from engine.models import Case, CaseMigration, EngineTask, WorkItem
 
 from .conftest import BACKENDS, Client, build_app
@@ -267,3 +270,22 @@ def test_cases_in_parallel_branches_called_and_embedded_subprocesses_migrate_and
     final = step(client, regie, "afsluitende_evaluatie")
     assert final["status"] == "completed" and final["process_version"] == new
     assert client.case(regie)["history"][-2]["title"] == "Evaluatie bij afsluiting"
+
+
+def test_a_new_form_version_reaches_running_cases_by_migrating_to_the_same_process_version(env, original):
+    client, runtime = env
+    case_id = start_gi(client, "MIG-FORMULIER")["id"]
+    path = "gi_verwijsproces/stap1_plan_van_aanpak.json"
+    old_form = (ROOT / "forms" / path).read_text(encoding="utf-8")
+    schema = json.loads(old_form)
+    schema["properties"]["notitie"] = {"type": "string", "title": "Notitie voor het team"}
+    assert deploy(client, "procesontwerper", f"forms/{path}", json.dumps(schema)).status_code == 201
+    task = client.open_task(case_id, "jeugdbeschermer", "stap1_plan_van_aanpak")
+    assert "notitie" not in client.get(f"/api/tasks/{task['id']}", "jeugdbeschermer").json["form"]["properties"]
+
+    cases, _ = migrate(client, original, original, [case_id], dry_run=False)
+    assert cases[case_id]["migrated"] is True, cases
+    assert "notitie" in client.get(f"/api/tasks/{task['id']}", "jeugdbeschermer").json["form"]["properties"]
+    cases, _ = migrate(client, original, original, [case_id], dry_run=True)
+    assert cases[case_id]["migratable"] is False and "al op deze versie" in cases[case_id]["reasons"][0]
+    assert deploy(client, "procesontwerper", f"forms/{path}", old_form).status_code == 201
