@@ -133,7 +133,7 @@ class CaseService:
     def _complete(self, session: Session, actor: Actor, case: Case, bundle: ParsedBundle, item: WorkItem,
                   data: Mapping) -> dict:
         element = self._element(bundle, item)
-        self._form(session, bundle, item.form).validate(data)
+        self._form(session, bundle, item.form).validate(data, case.data)
         live = self._live(session, case, bundle)
         task = live.workflow.get_task_from_id(UUID(item.id))
         if task is None or task.state != TaskState.READY:

@@ -1,5 +1,12 @@
 """Task forms: JSON Schema documents, completed with live choice lists and validated with
-Dutch messages per field."""
+Dutch messages per field.
+
+Two keywords let a form's rules depend on what the case already knows (docs/modelling.md):
+`x-casusgegevens` names case-data fields the form's conditions may read (read-only: they are
+laid under the submitted data before validation, never stored from the form), and
+`x-voorwaarden` lists rules {als, dan, veld, melding}: when the data (with those case fields)
+fits the schema `als` but not `dan`, the form is refused with `melding` on field `veld`.
+"""
 
 from __future__ import annotations
 
@@ -57,14 +64,37 @@ def _field_schemas(schema: dict):
 
 
 @dataclass(frozen=True)
+class Condition:
+    """One entry of `x-voorwaarden`, compiled."""
+
+    when: Draft202012Validator
+    then: Draft202012Validator
+    field: str
+    message: str
+
+    def refuses(self, instance: dict) -> bool:
+        return self.when.is_valid(instance) and not self.then.is_valid(instance)
+
+
+def conditions_of(schema: dict) -> tuple[Condition, ...]:
+    return tuple(
+        Condition(_validator(json.dumps(rule["als"], sort_keys=True)), _validator(json.dumps(rule["dan"], sort_keys=True)),
+                  rule["veld"], rule["melding"])
+        for rule in schema.get("x-voorwaarden") or ()
+    )
+
+
+@dataclass(frozen=True)
 class Form:
-    """A resolved form with its compiled validator."""
+    """A resolved form with its compiled validator and conditions."""
 
     schema: dict | None
     validator: Draft202012Validator | None = field(default=None, compare=False)
+    conditions: tuple[Condition, ...] | None = field(default=None, compare=False)
 
-    def validate(self, data: Mapping) -> None:
-        validate(self.schema or {"type": "object", "properties": {}}, data, self.validator)
+    def validate(self, data: Mapping, case_data: Mapping | None = None) -> None:
+        """`case_data`: the case's data so far, for the fields the form names in x-casusgegevens."""
+        validate(self.schema or {"type": "object", "properties": {}}, data, self.validator, case_data, self.conditions)
 
 
 NO_FORM = Form(None)
@@ -87,7 +117,7 @@ class FormCache:
                 self._entries.move_to_end(key)
                 return entry[1]
         resolved = resolve(schema, choices)
-        form = Form(resolved, Draft202012Validator(resolved, format_checker=FormatChecker()))
+        form = Form(resolved, Draft202012Validator(resolved, format_checker=FormatChecker()), conditions_of(resolved))
         with self._lock:
             self._entries[key] = (schema, form)
             while len(self._entries) > self.size:
@@ -95,8 +125,13 @@ class FormCache:
         return form
 
 
-def validate(schema: dict, data: Mapping, validator: Draft202012Validator | None = None) -> None:
-    """Raise InvalidData with Dutch messages per field (dotted path) when data does not fit."""
+def validate(schema: dict, data: Mapping, validator: Draft202012Validator | None = None,
+             case_data: Mapping | None = None, conditions: tuple[Condition, ...] | None = None) -> None:
+    """Raise InvalidData with Dutch messages per field (dotted path) when data does not fit.
+
+    Fields named in the form's `x-casusgegevens` are taken from `case_data` (when the form
+    does not itself submit them) so the schema's conditions and `x-voorwaarden` can use them.
+    """
     if not isinstance(data, Mapping):
         raise InvalidData({"": ["De gegevens moeten een object met velden zijn."]})
     errors: dict[str, list[str]] = {}
@@ -104,13 +139,26 @@ def validate(schema: dict, data: Mapping, validator: Draft202012Validator | None
     for key in data:
         if key not in known:
             errors.setdefault(key, []).append("Dit veld hoort niet bij dit formulier.")
+    instance = with_case_data(schema, data, case_data)
     validator = validator or _validator(json.dumps(schema, sort_keys=True))
-    for error in validator.iter_errors(dict(data)):
+    for error in validator.iter_errors(instance):
         for name, message in _messages(schema, error):
             if message not in errors.setdefault(name, []):
                 errors[name].append(message)
+    for condition in conditions if conditions is not None else conditions_of(schema):
+        if condition.refuses(instance) and condition.message not in errors.setdefault(condition.field, []):
+            errors[condition.field].append(condition.message)
+    errors = {name: messages for name, messages in errors.items() if messages}
     if errors:
         raise InvalidData(errors)
+
+
+def with_case_data(schema: dict, data: Mapping, case_data: Mapping | None) -> dict:
+    """The instance a form's rules see: the named case fields, overlaid by the submitted data."""
+    names = schema.get("x-casusgegevens") or ()
+    instance = {name: case_data[name] for name in names if case_data and name in case_data}
+    instance.update(data)
+    return instance
 
 
 @lru_cache(maxsize=512)
@@ -129,9 +177,9 @@ def _messages(schema: dict, error: ValidationError):
         # A value outside a labelled choice list: name the choices, not the sub-schemas.
         consts = [s.get("const") for s in error.validator_value if isinstance(s, dict) and "const" in s]
         if consts:
-            yield ".".join(path), _custom(schema, path, error.validator) or _choice_message(schema, path, consts)
+            yield ".".join(path), _custom(schema, path, error.validator, error) or _choice_message(schema, path, consts)
             return
-    yield ".".join(path), _custom(schema, path, error.validator) or _default_message(error)
+    yield ".".join(path), _custom(schema, path, error.validator, error) or _default_message(error)
 
 
 def _choice_message(schema: dict, path: list[str], consts: list) -> str:
@@ -172,7 +220,12 @@ def _default_message(error: ValidationError) -> str:
     }.get(v, "Deze waarde is ongeldig.")
 
 
-def _custom(schema: dict, path: list[str], keyword: str) -> str | None:
+def _custom(schema: dict, path: list[str], keyword: str, error: ValidationError | None = None) -> str | None:
+    """A designer's message: next to the failing keyword (also inside if/then), else on the field."""
+    if error is not None and isinstance(error.schema, dict) and keyword != "required":
+        message = (error.schema.get("x-foutmeldingen") or {}).get(keyword)
+        if message:
+            return message
     return (_schema_at(schema, path).get("x-foutmeldingen") or {}).get(keyword)
 
 

@@ -162,6 +162,34 @@ def _check_form(source: Source) -> list[Problem]:
     for name, field in (schema.get("properties") or {}).items():
         if isinstance(field, dict) and not field.get("title"):
             problems.append(Problem(source.filename, f"Veld '{name}' heeft geen titel."))
+    problems += [Problem(source.filename, message) for message in _case_data_rule_problems(schema)]
+    return problems
+
+
+def _case_data_rule_problems(schema: dict) -> list[str]:
+    """What is wrong with a form's `x-casusgegevens` and `x-voorwaarden` (docs/modelling.md)."""
+    problems = []
+    names = schema.get("x-casusgegevens", [])
+    if not isinstance(names, list) or not all(isinstance(n, str) and n for n in names):
+        problems.append("'x-casusgegevens' moet een lijst met veldnamen uit de casusgegevens zijn.")
+    rules = schema.get("x-voorwaarden", [])
+    if not isinstance(rules, list):
+        return problems + ["'x-voorwaarden' moet een lijst met voorwaarden {als, dan, veld, melding} zijn."]
+    fields = schema.get("properties") or {}
+    for number, rule in enumerate(rules, start=1):
+        where = f"Voorwaarde {number} in 'x-voorwaarden'"
+        if not isinstance(rule, dict) or set(rule) - {"als", "dan", "veld", "melding", "toelichting"}:
+            problems.append(f"{where} mag alleen 'als', 'dan', 'veld', 'melding' en 'toelichting' hebben.")
+            continue
+        for part in ("als", "dan"):
+            try:
+                Draft202012Validator.check_schema(rule.get(part))
+            except SchemaError as error:
+                problems.append(f"{where}: '{part}' is geen geldig JSON Schema ({error.message}).")
+        if str(rule.get("veld", "")).split(".")[0] not in fields:
+            problems.append(f"{where}: 'veld' moet een veld van dit formulier zijn, niet '{rule.get('veld')}'.")
+        if not isinstance(rule.get("melding"), str) or not rule["melding"].strip():
+            problems.append(f"{where} heeft geen melding (de Nederlandse foutmelding voor de gebruiker).")
     return problems
 
 
