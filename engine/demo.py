@@ -1,5 +1,5 @@
-"""Demo data: one region with its RET and BEN, two GIs, two gemeenten, two aanbieders, and one
-user per role (password `demo`). Loaded only into an empty database; marks it as demo mode."""
+"""Demo data: one region with its RET, BEN, Expertteam and crisisdienst, two GIs, two gemeenten,
+two aanbieders, and one user per role (password `demo`). Loaded only into an empty database; marks it as demo mode."""
 
 from __future__ import annotations
 
@@ -30,6 +30,8 @@ USERS = [
     ("gemeente2", "Toegang en lokaal team Bergen op Zoom (demo)", "gemeente-bergen-op-zoom", ["gemeente", "lokaalteam"]),
     ("aanbieder", "Aanbieder De Horizon (demo)", "aanbieder-horizon", ["aanbieder"]),
     ("aanbieder2", "Aanbieder Zuidwest (demo)", "aanbieder-zuidwest", ["aanbieder"]),
+    ("expertteam", "Gedragswetenschapper Expertteam WBW (demo)", "regio-wbw", ["gedragswetenschapper"]),
+    ("crisisdienst", "Crisisdienst CIT / SEZ (demo)", "regio-wbw", ["crisisdienst"]),
     ("ret", "RET-voorzitter (demo)", "regio-wbw", ["ret"]),
     ("ben", "BEN-coördinator (demo)", "regio-wbw", ["ben"]),
     ("regiocoordinator", "Regiocoördinator (demo)", "regio-wbw", ["regiocoordinator"]),

@@ -14,7 +14,8 @@ from engine.layout import BPMN, BPMNDI, DC, DI, check_layout, layout_bpmn
 
 ROOT = Path(__file__).resolve().parent.parent
 PROCESS_FILES = sorted((ROOT / "processes").glob("*.bpmn"))
-OWN_FILES = [ROOT / "processes" / "gi_verwijsproces.bpmn", ROOT / "processes" / "opschaalroute.bpmn"]
+OWN_FILES = [ROOT / "processes" / "gi_verwijsproces.bpmn", ROOT / "processes" / "opschaalroute.bpmn",
+             ROOT / "processes" / "wbw_toewijzing.bpmn"]
 NS = {"bpmn": BPMN, "bpmndi": BPMNDI, "dc": DC, "di": DI}
 
 SYNTHETIC = b"""<?xml version="1.0" encoding="UTF-8"?>
