@@ -500,3 +500,12 @@ def test_lanes_go_to_the_right_organisations(client):
     assert task["lane"] == "gemeente"
     assert client.post(f"/api/tasks/{task['id']}/complete", "aanbieder", json={"data": {}}).status_code == 403
     assert client.get(f"/api/cases/{case_id}", "aanbieder2").status_code == 404
+
+
+def test_the_process_can_be_started_by_the_jeugdprofessional_and_the_aanbieder(client):
+    for user, startable in [("jeugdprofessional", True), ("aanbieder", True), ("jeugdbeschermer", False)]:
+        listing = {p["key"]: p for p in client.get("/api/processes", user).json}
+        assert listing["wbw_toewijzing"]["startable"] is startable, user
+    view = client.get("/api/processes/wbw_toewijzing", "aanbieder").json
+    assert view["start_form"]["properties"]["verwijzer"]["oneOf"][0]["const"] == "gemeentelijke_toegang"
+    assert {o["const"] for o in view["start_form"]["properties"]["gemeente"]["oneOf"]} >= {"gemeente-roosendaal"}
