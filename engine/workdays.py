@@ -117,7 +117,7 @@ class Norm:
     unit: str  # one of EENHEDEN
 
     def __str__(self) -> str:
-        return f"{self.aantal} {self.eenheid}"
+        return f"{self.count} {self.unit}"
 
 
 UNITS = ("werkdagen", "dagen", "weken", "maanden", "jaren")

@@ -84,3 +84,19 @@ def test_the_real_processes_are_valid():
     from engine.validation import validate_sources
 
     assert validate_sources(read_sources(ROOT / "processes", ROOT / "forms")) == []
+
+
+def test_layout_command_draws_a_diagram_without_overlaps(tmp_path, capsys):
+    from lxml import etree
+
+    from engine.layout import check_layout
+
+    source = etree.fromstring((ROOT / "processes" / "opschaalroute.bpmn").read_bytes())
+    for diagram in source.findall("{http://www.omg.org/spec/BPMN/20100524/DI}BPMNDiagram"):
+        source.remove(diagram)
+    path = tmp_path / "opschaalroute.bpmn"
+    path.write_bytes(etree.tostring(source))
+    assert check_layout(path.read_bytes())  # no diagram: every element is a problem
+    assert main(["layout", str(path)]) == 0
+    assert check_layout(path.read_bytes()) == []
+    assert "opnieuw getekend" in capsys.readouterr().out

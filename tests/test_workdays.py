@@ -225,3 +225,8 @@ def test_deadline_voor_moves_to_previous_werkdag():
     assert deadline_before(date(2026, 6, 12), "10 dagen") == date(2026, 6, 2)  # a werkdag: unchanged
     # 7 April (1), then Tweede Paasdag and Goede Vrijdag are skipped, 2 April (2).
     assert deadline_before(date(2026, 4, 8), "2 werkdagen") == date(2026, 4, 2)
+
+
+def test_a_norm_reads_back_as_written():
+    assert str(parse_norm("10 werkdagen")) == "10 werkdagen"
+    assert str(parse_norm("P3M")) == "3 maanden"

@@ -25,8 +25,27 @@ def main(argv: list[str] | None = None) -> int:
 
     commands.add_parser("demo", help="laad demogegevens (alleen in een lege database) en zet demomodus aan")
 
+    layout = commands.add_parser("layout", help="teken de diagramgegevens (DI) van BPMN-bestanden opnieuw")
+    layout.add_argument("files", nargs="+", help="BPMN-bestanden; worden ter plekke bijgewerkt")
+
     args = parser.parse_args(argv)
-    return {"serve": _serve, "validate": _validate, "demo": _demo}[args.command](args)
+    return {"serve": _serve, "validate": _validate, "demo": _demo, "layout": _layout}[args.command](args)
+
+
+def _layout(args) -> int:
+    from engine.layout import check_layout, layout_bpmn
+
+    status = 0
+    for name in args.files:
+        path = Path(name)
+        laid_out = layout_bpmn(path.read_bytes())
+        path.write_bytes(laid_out)
+        problems = check_layout(laid_out)
+        for problem in problems:
+            print(f"{path}: {problem}")
+        status = status or (1 if problems else 0)
+        print(f"{path}: diagram opnieuw getekend" + (f", {len(problems)} probleem/problemen" if problems else ""))
+    return status
 
 
 def _validate(args) -> int:
