@@ -65,8 +65,8 @@ def case_diagrams(rt: Runtime, case_id: int) -> list[dict]:
         elif element.kind in _ACTIVE_KINDS and not _is_boundary_event(bundle, element):
             current.setdefault(diagram, set()).add(element.element_id)
     overdue: dict[str, set[str]] = {}
-    for process_key, element_id, due_at in items:
-        diagram = diagram_of(bundle, process_key)
+    for item_process, element_id, due_at in items:
+        diagram = diagram_of(bundle, item_process)
         current.setdefault(diagram, set()).add(element_id)
         if due_at is not None and due_at < now:
             overdue.setdefault(diagram, set()).add(element_id)
