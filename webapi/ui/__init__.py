@@ -17,8 +17,9 @@ from .blueprint import blp
 from .filters import register as register_filters
 
 ERROR_TEXTS = {
-    400: ("Verzoek geweigerd", "Het formulier was verlopen of kwam niet van deze site. Laad de pagina opnieuw en "
-                               "probeer het nog eens."),
+    400: ("Verzoek geweigerd", "Het formulier was verlopen of kwam niet van deze site; er is niets opgeslagen. "
+                               "Ga in uw browser terug (uw invoer staat er meestal nog), laad de pagina opnieuw "
+                               "en verstuur het nog eens."),
     403: ("Geen toegang", "Deze pagina is niet voor uw rol of organisatie."),
     404: ("Niet gevonden", "Deze pagina bestaat niet, of u mag haar niet zien."),
     405: ("Niet toegestaan", "Deze handeling is hier niet mogelijk."),

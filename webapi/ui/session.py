@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 
 from flask import Flask, abort, flash, g, redirect, render_template, request, session, url_for
 
-from engine import access, directory
+from engine import access, demo, directory
 from engine.access import Actor
 from engine.models import User
 
@@ -142,7 +142,7 @@ def login():
     if request.method == "GET":
         if current_user() is not None:
             return redirect(home_for(current_user()))
-        return render_template("ui/login.html", username="", next=request.args.get("next", ""))
+        return render_template("ui/login.html", username="", next=request.args.get("next", ""), demo=_demo())
     username = request.form.get("username", "").strip()
     password = request.form.get("password", "")
     with runtime().reading() as db:
@@ -150,7 +150,7 @@ def login():
         actor = directory.actor_for(db, user.id) if user else None
     if actor is None:
         return render_template(
-            "ui/login.html", username=username, next=request.form.get("next", ""),
+            "ui/login.html", username=username, next=request.form.get("next", ""), demo=_demo(),
             error="Onbekende gebruikersnaam of onjuist wachtwoord.",
         ), 401
     session.clear()
@@ -158,6 +158,11 @@ def login():
     session[SESSION_USER] = actor.id
     session[SESSION_CSRF] = secrets.token_urlsafe(32)
     return redirect(_safe_next(request.form.get("next")) or home_for(actor))
+
+
+def _demo() -> bool:
+    with runtime().reading() as db:
+        return demo.is_demo(db)
 
 
 @blp.route("/uitloggen", methods=["POST"])

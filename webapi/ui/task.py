@@ -7,6 +7,7 @@ to their next task in the same case, or back to the inbox.
 
 from __future__ import annotations
 
+import logging
 from datetime import date
 
 from flask import flash, redirect, render_template, request, url_for
@@ -21,6 +22,7 @@ from .blueprint import blp, runtime
 from .session import current_user, login_required
 
 HISTORY_IN_PANEL = 6
+log = logging.getLogger(__name__)
 
 
 @blp.route("/taken/<task_id>", methods=["GET"])
@@ -47,6 +49,8 @@ def complete(task_id: str):
         return _page(view, formrender.render(view["form"], data, error.errors), status=422)
     except (Conflict, StepFailed) as error:
         status = 409 if isinstance(error, Conflict) else 500
+        if isinstance(error, StepFailed):
+            log.error("step failed: %s (element %s)", error.message, error.element_id)
         return _page(view, formrender.render(view["form"], data), status=status, refusal=error.message)
 
     following = open_tasks(rt, actor, InboxFilter(case_id=view["case_id"]))
