@@ -8,6 +8,7 @@ import re
 import pytest
 
 from engine.diagram import case_diagrams
+from webapi.ui import claims
 
 from .gi_steps import STEP_DATA, start_gi, step
 
@@ -219,6 +220,25 @@ def test_the_case_diagrams_mark_the_path_taken_and_the_called_process(client, ru
     assert called["current"] == ["consultatie_gedragswetenschapper"]
     assert "start_opschaalroute" in called["completed"]
     assert main["xml"].startswith("<?xml") and main["overdue"] == []
+
+
+def test_claiming_a_task_when_the_engine_offers_it(ui, client, app):
+    with app.app_context():
+        if not claims.available():
+            pytest.skip("oppakken/vrijgeven komt met de deadlines-issue (Runtime.assignments)")
+    case = start_gi(client, "UI-CLAIM")
+    task = _task_of(client, case["id"], "jeugdbeschermer", "stap1_plan_van_aanpak")
+    session = ui("jeugdbeschermer")
+    session.get("/inbox")
+
+    def row() -> str:
+        html = session.get("/inbox").get_data(as_text=True)
+        return re.search(rf'data-task-id="{task}".*?</tr>', html, re.S).group(0)
+
+    assert session.post(f"/taken/{task}/oppakken", {"terug": "/inbox"}).headers["Location"] == "/inbox"
+    assert "<strong>u</strong>" in row() and "Vrijgeven" in row()
+    session.post(f"/taken/{task}/vrijgeven")
+    assert "niemand" in row() and "Oppakken" in row()
 
 
 def test_browser_libraries_come_from_node_modules_or_a_clear_404(app, monkeypatch, tmp_path):

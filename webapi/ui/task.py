@@ -89,7 +89,8 @@ def _page(view: dict, form: formrender.RenderedForm, status: int = 200, refusal:
     return render_template(
         "ui/task.html", task=view, form=form, case=case, key_facts=key_facts, doorbraak=doorbraak,
         history=list(reversed(history)), other_tasks=others, refusal=refusal,
-        claims_available=claims.available(), overdue=_overdue(view),
+        claims_available=claims.available(), claimed_by=claims.claimer_name(view["claimed_by"]),
+        overdue=_overdue(view),
     ), status
 
 
