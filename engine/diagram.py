@@ -25,14 +25,18 @@ if TYPE_CHECKING:
     from .runtime import Runtime
 
 _SEEN = (TaskState.COMPLETED, TaskState.READY, TaskState.STARTED, TaskState.WAITING)
-# Non-user elements shown as "where the case is now" while they wait or run (a boundary
-# event waits as long as its activity runs, so it says nothing).
-_ACTIVE_KINDS = {"callActivity", "catchEvent", "SubWorkflowTask", "SubprocessTask", "TransactionSubprocess"}
+# Activities that hold the case's current work (a called process, an embedded subprocess).
+_CONTAINERS = {"callActivity", "SubWorkflowTask", "SubprocessTask", "TransactionSubprocess"}
+# Events the case waits for: timers (the doorbraak's 3 months), messages, event gateways.
+# A boundary event waits as long as its activity runs, so it says nothing and is left out.
+_WAITING_KINDS = {"catchEvent"}
 
 
 def case_diagrams(rt: Runtime, case_id: int) -> list[dict]:
     """The case's process diagram, then those of processes it called, with markers:
-    `completed` (with `completed_counts` for loops), `current`, `overdue`."""
+    `completed` (with `completed_counts` for loops), `current` (open tasks and the called
+    process or subprocess holding them), `waiting` (timers and other events the case waits
+    for), `overdue` (open tasks past their due date)."""
     with rt.reading() as session:
         case = session.get(Case, case_id)
         if case is None:
@@ -54,6 +58,7 @@ def case_diagrams(rt: Runtime, case_id: int) -> list[dict]:
 
     completed: dict[str, Counter] = {}
     current: dict[str, set[str]] = {}
+    waiting: dict[str, set[str]] = {}
     for workflow_key, state, payload in rows:
         process_id = workflows.get(workflow_key)
         element = bundle.element(process_id, json.loads(payload).get("task_spec", "")) if process_id else None
@@ -62,8 +67,10 @@ def case_diagrams(rt: Runtime, case_id: int) -> list[dict]:
         diagram = diagram_of(bundle, element.process_id)
         if state == TaskState.COMPLETED:
             completed.setdefault(diagram, Counter())[element.element_id] += 1
-        elif element.kind in _ACTIVE_KINDS and not _is_boundary_event(bundle, element):
+        elif element.kind in _CONTAINERS:
             current.setdefault(diagram, set()).add(element.element_id)
+        elif element.kind in _WAITING_KINDS and not _is_boundary_event(bundle, element):
+            waiting.setdefault(diagram, set()).add(element.element_id)
     overdue: dict[str, set[str]] = {}
     for item_process, element_id, due_at in items:
         diagram = diagram_of(bundle, item_process)
@@ -71,15 +78,16 @@ def case_diagrams(rt: Runtime, case_id: int) -> list[dict]:
         if due_at is not None and due_at < now:
             overdue.setdefault(diagram, set()).add(element_id)
 
-    shown = [process_key] + sorted(k for k in set(completed) | set(current) if k != process_key)
+    shown = [process_key] + sorted(k for k in set(completed) | set(current) | set(waiting) if k != process_key)
     return [
         {
             "process": key,
             "name": _name(bundle, key),
             "xml": bundle.bpmn[key],
-            "completed": sorted(set(completed.get(key, {})) - current.get(key, set())),
+            "completed": sorted(set(completed.get(key, {})) - current.get(key, set()) - waiting.get(key, set())),
             "completed_counts": dict(completed.get(key, {})),
             "current": sorted(current.get(key, set())),
+            "waiting": sorted(waiting.get(key, set())),
             "overdue": sorted(overdue.get(key, set())),
         }
         for key in shown

@@ -33,6 +33,9 @@
     (markers.current || []).forEach(function (id) {
       if (exists(registry, id)) { canvas.addMarker(id, 'vf-current'); }
     });
+    (markers.waiting || []).forEach(function (id) {
+      if (exists(registry, id)) { canvas.addMarker(id, 'vf-waiting'); }
+    });
     (markers.overdue || []).forEach(function (id) {
       if (exists(registry, id)) {
         canvas.addMarker(id, 'vf-overdue');
