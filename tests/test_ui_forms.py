@@ -143,18 +143,25 @@ class _Browser(HTMLParser):
 
 
 def _step_forms():
+    """Every form the path tests have data for: the GI steps and, when present, the WBW's."""
+    step_data = {"gi_verwijsproces": STEP_DATA, "opschaalroute": STEP_DATA}
+    try:
+        from . import wbw_steps
+    except ImportError:
+        pass
+    else:
+        step_data[wbw_steps.PROCESS] = wbw_steps.STEP_DATA
     for path in sorted(FORMS.rglob("*.json")):
-        name = path.stem
-        if name in STEP_DATA:
-            yield pytest.param(path.relative_to(FORMS).as_posix(), name, id=name)
+        data = step_data.get(path.parent.name, {}).get(path.stem)
+        if data is not None:
+            yield pytest.param(path.relative_to(FORMS).as_posix(), data, id=f"{path.parent.name}/{path.stem}")
 
 
-@pytest.mark.parametrize(("form_path", "step"), list(_step_forms()))
-def test_every_form_round_trips_through_html(form_path, step):
+@pytest.mark.parametrize(("form_path", "data"), list(_step_forms()))
+def test_every_form_round_trips_through_html(form_path, data):
     """Rendered with a step's data, submitted as a browser would, parsed: the same data."""
     app = Flask(__name__, template_folder=str(ROOT / "webapi" / "templates"))
     schema = _form(form_path)
-    data = STEP_DATA[step]
     with app.test_request_context():
         html = render_template_string(
             '{% import "ui/_form.html" as forms %}{% for f in form.fields %}{{ forms.field(f) }}{% endfor %}',
