@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PORT   ?= 8080
 
-.PHONY: install run test lint bench validate clean pg-stop
+.PHONY: install run test lint bench validate clean pg-stop chromium
 
 $(BIN)/.installed: pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -22,12 +22,18 @@ install: $(BIN)/.installed node_modules/.installed
 run: install
 	$(BIN)/verwijsflow serve --demo-if-empty --host 127.0.0.1 --port $(PORT)
 
-## The whole suite, on SQLite and on a (throwaway) PostgreSQL.
+## The whole suite, on SQLite and on a (throwaway) PostgreSQL, with the browser tests in
+## Debian's Chromium; screenshots of the UI land in test-artifacts/screenshots/.
 test: install
+	@scripts/ensure-chromium.sh || { echo "make test: geen Chromium voor de browsertests (zie hierboven)"; exit 1; }
 	@PGURL="$$(scripts/test-postgres.sh)" || { echo "make test: geen PostgreSQL beschikbaar (zie hierboven)"; exit 1; }; \
 	VERWIJSFLOW_TEST_PG_URL="$$PGURL" $(BIN)/pytest $(PYTEST_ARGS)
 	$(BIN)/ruff check engine webapi tests bench
 	$(BIN)/verwijsflow validate
+
+## Debian's Chromium for the browser tests (installed with apt-get when root).
+chromium:
+	scripts/ensure-chromium.sh
 
 lint: install
 	$(BIN)/ruff check engine webapi tests bench

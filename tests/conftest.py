@@ -35,6 +35,7 @@ def pytest_collection_modifyitems(config, items):
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "postgresql: needs the PostgreSQL server that make test provides")
+    config.addinivalue_line("markers", "browser: drives Debian's Chromium through Playwright (tests/browser.py)")
 
 
 @dataclass

@@ -1,4 +1,4 @@
-"""The Flask application: REST API under /api, OpenAPI at /api/openapi.json."""
+"""The Flask application: REST API under /api, OpenAPI at /api/openapi.json, the web UI at /."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from engine.migration import MigrationService
 from engine.processes import ProcessService
 from engine.runtime import Runtime
 
-from . import auth, errors
+from . import auth, errors, ui
 from .api import artifacts, cases, health, migrations, processes, tasks
 
 
@@ -48,4 +48,5 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None,
         api.register_blueprint(blueprint)
     auth.init_app(app)
     errors.init_app(app)
+    ui.init_app(app)
     return app

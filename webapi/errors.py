@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, jsonify
+from flask import Flask, jsonify, request
 from werkzeug.exceptions import HTTPException, UnprocessableEntity
 
 from engine.errors import Conflict, EngineError, Forbidden, InvalidData, NotFound, ProcessProblems, StepFailed
@@ -62,6 +62,10 @@ def _unprocessable(error: UnprocessableEntity):
 
 
 def _http_error(error: HTTPException):
+    if not request.path.startswith("/api"):
+        from .ui import error_page  # the web UI answers with a page
+
+        return error_page(error.code or 500)
     return problem(error.code or 500, HTTP_MESSAGES.get(error.code or 500, error.description or ""))
 
 
