@@ -1,8 +1,17 @@
-"""Logging in: bearer tokens for the API. Every call except these few needs one."""
+"""Logging in: bearer tokens for the API. Every call except these few needs one.
+
+The web UI's own scripts (the modeler) call the same API with the UI's session cookie
+instead of a token: then every call that changes something must carry the session's CSRF
+token in the `X-CSRF-Token` header and, when the browser sends an Origin, come from this
+site. A request with an Authorization header is judged on its token alone.
+"""
 
 from __future__ import annotations
 
-from flask import Flask, current_app, g, request
+import hmac
+from urllib.parse import urlsplit
+
+from flask import Flask, current_app, g, request, session
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
@@ -16,10 +25,19 @@ from .schemas import BaseSchema, ma
 blp = Blueprint("auth", __name__, url_prefix="/api/auth", description="Inloggen")
 
 PUBLIC_ENDPOINTS = {"auth.Token", "health.Health", "api-docs.openapi_json"}
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+# What the UI's session cookie holds (webapi/ui/session.py logs in and out).
+SESSION_USER = "uid"
+SESSION_CSRF = "csrf"
 
 
 class Unauthenticated(EngineError):
     pass
+
+
+class CsrfRefused(EngineError):
+    """A state-changing API call on the session cookie without the session's CSRF token."""
 
 
 class TokenRequest(BaseSchema):
@@ -69,6 +87,9 @@ def _authenticate_request() -> None:
     if not request.path.startswith("/api") or request.endpoint in PUBLIC_ENDPOINTS or request.method == "OPTIONS":
         return
     header = request.headers.get("Authorization", "")
+    if not header and session.get(SESSION_USER) is not None:
+        g.actor = _session_actor()
+        return
     if not header.startswith("Bearer "):
         raise Unauthenticated("Log in: deze aanvraag heeft een token nodig (Authorization: Bearer ...).")
     try:
@@ -77,11 +98,28 @@ def _authenticate_request() -> None:
         raise Unauthenticated("Uw token is verlopen; log opnieuw in.") from error
     except BadSignature as error:
         raise Unauthenticated("Ongeldig token.") from error
-    with runtime().reading() as session:
-        actor = directory.actor_for(session, claims.get("u"))
+    with runtime().reading() as db:
+        actor = directory.actor_for(db, claims.get("u"))
     if actor is None:
         raise Unauthenticated("Deze gebruiker bestaat niet meer of is geblokkeerd.")
     g.actor = actor
+
+
+def _session_actor() -> Actor:
+    if request.method not in SAFE_METHODS:
+        expected = session.get(SESSION_CSRF) or ""
+        given = request.headers.get("X-CSRF-Token", "")
+        origin = request.headers.get("Origin")
+        if not expected or not hmac.compare_digest(expected, given):
+            raise CsrfRefused("Geweigerd: het CSRF-token ontbreekt of hoort niet bij deze sessie. Laad de pagina opnieuw.")
+        if origin and origin != "null" and urlsplit(origin).netloc != request.host:
+            raise CsrfRefused("Geweigerd: deze aanvraag komt niet van deze site.")
+    with runtime().reading() as db:
+        actor = directory.actor_for(db, session.get(SESSION_USER))
+    if actor is None:
+        session.clear()
+        raise Unauthenticated("Uw sessie is verlopen of de gebruiker is geblokkeerd; log opnieuw in.")
+    return actor
 
 
 def init_app(app: Flask) -> None:

@@ -9,12 +9,13 @@ from werkzeug.exceptions import HTTPException, UnprocessableEntity
 
 from engine.errors import Conflict, EngineError, Forbidden, InvalidData, NotFound, ProcessProblems, StepFailed
 
-from .auth import Unauthenticated
+from .auth import CsrfRefused, Unauthenticated
 
 log = logging.getLogger(__name__)
 
 STATUS = [
     (Unauthenticated, 401),
+    (CsrfRefused, 403),
     (NotFound, 404),
     (Forbidden, 403),
     (Conflict, 409),

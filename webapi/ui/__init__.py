@@ -1,7 +1,10 @@
-"""The web UI: login, inbox, task forms, case pages and the regiocoördinator dashboard.
+"""The web UI: login, inbox, task forms, case pages, the regiocoördinator dashboard and the
+process designer's modeler.
 
 Server-rendered Jinja2 pages on the engine's services (no HTTP to the API), with the same
-users, roles and access rules. Browser libraries (bpmn-js) are served from node_modules.
+users, roles and access rules; only the designer's pages are script shells that call the
+JSON API on the session (webapi/auth.py). Browser libraries (bpmn-js, dmn-js) are served
+from node_modules.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from werkzeug.exceptions import HTTPException
 from engine.errors import EngineError
 
 from .. import errors
-from . import assets, case, claims, dashboard, inbox, session, task  # noqa: F401  (routes)
+from . import assets, case, claims, dashboard, designer, inbox, session, task  # noqa: F401  (routes)
 from .blueprint import blp
 from .filters import register as register_filters
 

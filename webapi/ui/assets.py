@@ -16,7 +16,7 @@ from engine.config import ROOT
 from .blueprint import blp
 
 # package -> folder inside the package that the browser may load from
-PACKAGES = {"bpmn-js": "dist"}
+PACKAGES = {"bpmn-js": "dist", "dmn-js": "dist"}
 
 
 def node_modules() -> Path:

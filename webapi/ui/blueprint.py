@@ -13,3 +13,7 @@ def runtime():
 
 def processes():
     return current_app.extensions["verwijsflow.processes"]
+
+
+def designer():
+    return current_app.extensions["verwijsflow.designer"]

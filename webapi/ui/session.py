@@ -5,7 +5,8 @@ holds the user id and a random CSRF token, nothing else. Every POST to the UI mu
 that token (form field `csrf_token` or header `X-CSRF-Token`), compared in constant time;
 a POST whose Origin header names another site is refused as well. Logging in starts a fresh
 session (no fixation); the user is looked up on every request, so a blocked user is out at
-once.
+once. The pages' scripts call the JSON API on the same session, with the token in the
+`X-CSRF-Token` header (webapi/auth.py); base.html puts it in a meta tag for them.
 """
 
 from __future__ import annotations
@@ -21,12 +22,11 @@ from flask import Flask, abort, flash, g, redirect, render_template, request, se
 
 from engine import access, demo, directory
 from engine.access import Actor
+from engine.designer import DESIGNER_ROLE
 from engine.models import User
 
+from ..auth import SESSION_CSRF, SESSION_USER
 from .blueprint import blp, runtime
-
-SESSION_USER = "uid"
-SESSION_CSRF = "csrf"
 
 
 @blp.app_context_processor
@@ -42,6 +42,7 @@ def _template_context() -> dict:
         "user_org": org.name if org else "",
         "has_tasks": bool(actor.roles & access.TASK_ROLES),
         "is_coordinator": "regiocoordinator" in actor.roles,
+        "is_designer": DESIGNER_ROLE in actor.roles,
     }
 
 
@@ -134,6 +135,8 @@ def _safe_next(target: str | None) -> str | None:
 def home_for(actor: Actor) -> str:
     if "regiocoordinator" in actor.roles:
         return url_for("ui.dashboard")
+    if DESIGNER_ROLE in actor.roles and not actor.roles & access.TASK_ROLES:
+        return url_for("ui.designs")
     return url_for("ui.inbox")
 
 
