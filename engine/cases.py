@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 
-from . import access, audit, forms
+from . import access, audit, deadlines, forms, meetings
 from .access import Actor
 from .errors import Conflict, Forbidden, InvalidData, NotFound, StepFailed
 from .library import ParsedBundle
@@ -72,6 +72,8 @@ class CaseService:
             gemeente = self.rt.orgs.get(session, start_data.get("gemeente"))
             if gemeente is not None:
                 start_data[MANDATE_FIELD] = bool(gemeente.settings.get("mandaat_gi", False))
+                region = self.rt.orgs.by_id(session, gemeente.region_id)
+                start_data["ret_schema"] = meetings.schema_of(region.settings if region else None)
 
             case = Case(
                 reference=str(start_data.get("casusreferentie") or ""),
@@ -214,6 +216,8 @@ class CaseService:
                 organisation_id=access.lane_organisation(case, lane),
                 status="open",
                 created_at=now,
+                due_at=deadlines.task_due(element.properties, task.data, now, self.rt.script_engine.environment.evaluate)
+                if element else None,
             ))
             live.open_items.add(str(task.id))
         # The party behind a lane can change (a new aanbieder): open items follow it.
@@ -241,6 +245,17 @@ class CaseService:
         self.rt.commit(session)
         self.rt.cache.checkin(case.id, live)
         return view
+
+    def _commit(self, session: Session, case: Case, live: LiveWorkflow) -> None:
+        """Commit a step that needs no view (a fired timer) and keep the workflow cached."""
+        try:
+            session.flush()
+        except StaleDataError as error:
+            self.rt.cache.evict(case.id)
+            raise Conflict("De casus is intussen door iemand anders gewijzigd; probeer het opnieuw.") from error
+        live.version = case.version
+        self.rt.commit(session)
+        self.rt.cache.checkin(case.id, live)
 
     def _live(self, session: Session, case: Case, bundle: ParsedBundle) -> LiveWorkflow:
         live = self.rt.cache.checkout(case.id, case.version)

@@ -37,6 +37,8 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None,
     if prepare:
         runtime.migrate()
         runtime.deploy_from_disk()
+    if settings.scheduler:
+        runtime.start_scheduler()
     app.extensions["verwijsflow"] = runtime
     app.extensions["verwijsflow.processes"] = ProcessService(runtime)
     app.extensions["verwijsflow.designer"] = DesignerService(runtime)
