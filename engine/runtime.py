@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from . import db, timers
 from .access import SYSTEM
+from .assignments import Assignments
 from .cases import CaseService
 from .clock import Clock, DatabaseClock
 from .config import Settings
@@ -24,6 +25,7 @@ from .forms import FormCache
 from .frontier import SubWorkflow, Workflow
 from .library import Library, ParsedBundle, read_sources
 from .models import Artifact
+from .monitoring import Monitoring
 from .persistence import Snapshot, WorkflowStore
 from .scripting import SERIALIZER_CONFIG, SafeScriptEngine
 from .workflows import WorkflowCache
@@ -57,6 +59,8 @@ class Runtime:
         self.cases = CaseService(self)
         self._step_hooks: list[StepHook] = []
         self.timers = timers.TimerService(self)
+        self.assignments = Assignments(self)
+        self.monitoring = Monitoring(self)
         self.add_step_hook(timers.sync_timers)
         self.scheduler = None
 

@@ -316,7 +316,7 @@ class Simulation:
     # -- who does what ------------------------------------------------------------------------------
 
     def _load_directory(self, session) -> None:
-        orgs = list(session.scalars(select(Organisation).order_by(Organisation.id)))
+        orgs = [self.rt.orgs.by_id(session, org_id) for org_id in session.scalars(select(Organisation.id))]
         self.orgs = {o.id: o for o in orgs}
         self.gis = [o.id for o in orgs if o.kind == "gi"]
         self.gemeenten = [o.key for o in orgs if o.kind == "gemeente"]
