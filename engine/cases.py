@@ -36,7 +36,8 @@ _ACTIVE = TaskState.READY | TaskState.WAITING | TaskState.STARTED
 # starter's organisation as its party, and the gemeente's mandate. Validation
 # (engine/fields.py) counts them as set, so a gateway may read them.
 MANDATE_FIELD = "gemeente_mandateert_gi"
-ENGINE_FIELDS = frozenset({parties[0] for parties in access.LANE_PARTIES.values()} | {MANDATE_FIELD})
+RET_SCHEDULE_FIELD = "ret_schema"  # the region's RET meeting schedule (engine/meetings.py)
+ENGINE_FIELDS = frozenset({parties[0] for parties in access.LANE_PARTIES.values()} | {MANDATE_FIELD, RET_SCHEDULE_FIELD})
 
 IJW_DIRECTIONS = {
     "JW315": "aanbieder → gemeente",
@@ -74,7 +75,7 @@ class CaseService:
             if gemeente is not None:
                 start_data[MANDATE_FIELD] = bool(gemeente.settings.get("mandaat_gi", False))
                 region = self.rt.orgs.by_id(session, gemeente.region_id)
-                start_data["ret_schema"] = meetings.schema_of(region.settings if region else None)
+                start_data[RET_SCHEDULE_FIELD] = meetings.schema_of(region.settings if region else None)
 
             case = Case(
                 reference=str(start_data.get("casusreferentie") or ""),

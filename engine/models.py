@@ -254,7 +254,7 @@ class Timer(Base):
 
     __tablename__ = "timers"
     __table_args__ = (
-        Index("ix_timers_due", "run_at", sqlite_where=text("status = 'waiting'"),
+        Index("ix_timers_due", "run_at", "id", sqlite_where=text("status = 'waiting'"),
               postgresql_where=text("status = 'waiting'")),
         Index("ix_timers_case", "case_id", "status"),
     )

@@ -216,6 +216,7 @@ class Simulation:
             items = session.execute(
                 select(WorkItem.id, WorkItem.element_id)
                 .where(WorkItem.case_id == case_id, WorkItem.status == "open")
+                .order_by(WorkItem.created_at, WorkItem.element_id)  # the same draws for the same seed
             ).all()
         now = self.rt.clock.now()
         for item_id, element_id in items:

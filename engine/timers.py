@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING
 from uuid import UUID
 
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import exists, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from . import audit, clock
@@ -51,6 +51,11 @@ MAX_ATTEMPTS = 5
 BACKOFF = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30), timedelta(hours=2))
 
 _TIMERS = Timer.__table__
+# A literal, not a bound parameter: only then can SQLite and PostgreSQL (in a generic plan)
+# use the partial index of waiting timers, which keeps a claim independent of their number.
+WAITING = text("timers.status = 'waiting'")
+_RUNNING_CASE = exists().where(Case.id == Timer.case_id, Case.status == "running")
+CLAIM_TRIES = 20
 
 
 # -- the step hook ------------------------------------------------------------------------
@@ -148,16 +153,27 @@ class TimerService:
         return Claim(failure[1], False)
 
     def _claim(self, session: Session) -> tuple[Timer, Case] | None:
+        """The first due timer nobody holds, and its case, both locked.
+
+        The timer comes from the partial index in due order (SKIP LOCKED: another scheduler
+        has it); its case is locked with SKIP LOCKED too, because a case that a user is
+        stepping right now may be updating this very timer row. Such a timer stays locked
+        (by us, so nobody else takes it meanwhile) and the next one is tried.
+        """
         now = self.rt.clock.now()
-        row = session.execute(
-            select(Timer, Case)
-            .join(Case, Case.id == Timer.case_id)
-            .where(Timer.status == "waiting", Timer.run_at < now, Case.status == "running")
-            .order_by(Timer.run_at, Timer.id)
-            .limit(1)
-            .with_for_update(skip_locked=True, of=[Timer, Case])
-        ).first()
-        return (row.Timer, row.Case) if row else None
+        tried: list[int] = []
+        for _ in range(CLAIM_TRIES):
+            query = select(Timer).where(WAITING, Timer.run_at < now, _RUNNING_CASE)
+            if tried:
+                query = query.where(Timer.id.not_in(tried))
+            timer = session.scalar(query.order_by(Timer.run_at, Timer.id).limit(1).with_for_update(skip_locked=True))
+            if timer is None:
+                return None
+            case = session.scalar(select(Case).where(Case.id == timer.case_id).with_for_update(skip_locked=True))
+            if case is not None:
+                return timer, case
+            tried.append(timer.id)
+        return None
 
     def _fire(self, session: Session, timer: Timer, case: Case) -> Claim:
         cases = self.rt.cases
@@ -225,8 +241,7 @@ class TimerService:
         """When the first waiting timer of a running case may fire."""
         with self.rt.reading() as session:
             return session.scalar(
-                select(func.min(Timer.run_at)).join(Case, Case.id == Timer.case_id)
-                .where(Timer.status == "waiting", Case.status == "running")
+                select(Timer.run_at).where(WAITING, _RUNNING_CASE).order_by(Timer.run_at, Timer.id).limit(1)
             )
 
     # -- the virtual clock ----------------------------------------------------------------

@@ -36,7 +36,7 @@ def upgrade() -> None:
     with op.batch_alter_table("timers", schema=None) as batch_op:
         batch_op.create_index("ix_timers_case", ["case_id", "status"], unique=False)
         # Only waiting rows are in it: claiming the next due timer is one short index scan.
-        batch_op.create_index("ix_timers_due", ["run_at"], unique=False,
+        batch_op.create_index("ix_timers_due", ["run_at", "id"], unique=False,
                               sqlite_where=sa.text("status = 'waiting'"),
                               postgresql_where=sa.text("status = 'waiting'"))
     # The inbox filters tasks by due date; the stuck list reads open tasks past their due date.
