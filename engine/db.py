@@ -73,4 +73,5 @@ def migrate(engine: Engine) -> None:
     config = alembic_config(engine.url.render_as_string(hide_password=False))
     with engine.begin() as connection:
         config.attributes["connection"] = connection
-        command.upgrade(config, "head")
+        # "heads": migrations written in parallel branch off the same revision until they are chained.
+        command.upgrade(config, "heads")

@@ -6,9 +6,12 @@ the demo user of the step's lane.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
 
 from engine.access import SYSTEM
+from engine.models import Timer
 from engine.scripting import AMSTERDAM, as_moment
 from engine.simulation import AANBIEDER, GEMEENTE_MANDAAT, GEMEENTE_OVERLEG, PRODUCT, START, STEP_DATA
 
@@ -53,10 +56,15 @@ def move_clock_to(client, moment) -> list[int]:
     return runtime.timers.move_clock(SYSTEM, moment)
 
 
-def wait_for_ret_meeting(client, case_id: int) -> str:
-    """Let the virtual clock run to the RET meeting the case was planned in; returns its date."""
-    meeting = client.case(case_id)["data"]["ret_vergaderdatum"]
-    move_clock_to(client, as_moment(meeting) + timedelta(minutes=1))
+def wait_for_ret_meeting(client, case_id: int) -> datetime | None:
+    """Let the virtual clock run to the RET meeting the case was planned in (any process that
+    calls the opschaalroute); returns the meeting's moment. A meeting today needs no waiting:
+    its timer fired within the step that planned it."""
+    with runtime_of(client).reading() as session:
+        meeting = session.scalar(select(Timer.due_at).where(
+            Timer.case_id == case_id, Timer.element_id == "wachten_op_ret_vergadering", Timer.status == "waiting"))
+    if meeting is not None:
+        move_clock_to(client, meeting + timedelta(minutes=1))
     return meeting
 
 
