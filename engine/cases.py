@@ -404,7 +404,8 @@ class CaseService:
             "created_at": item.created_at,
             "due_at": item.due_at,
             "overdue": item.due_at is not None and item.status == "open" and item.due_at < self.rt.clock.now(),
-            "claimed_by": self._username(session, item.claimed_by),
+            "claimed_by": item.claimed_by,
+            "claimed_by_name": self._username(session, item.claimed_by),
         }
         if with_form:
             bundle = self.rt.library.parsed(session, case.bundle_id)

@@ -32,7 +32,8 @@ GEMEENTE_MANDAAT = "gemeente-bergen-op-zoom"  # mandates the GI: step 4 is skipp
 AANBIEDER = "aanbieder-horizon"  # the demo user `aanbieder` works here
 PRODUCT = {"Categorie": "45", "Code": "45A01"}
 
-START = {"maatregel": "ots", "ingangsdatum_maatregel": "2026-10-01"}
+# The measure began today, so the doorbraak deadline (3 months) lies ahead of a case started now.
+START = {"maatregel": "ots", "ingangsdatum_maatregel": date.today().isoformat()}
 
 STEP_DATA = {
     "stap1_plan_van_aanpak": {"doelen": "Veiligheid thuis; schoolgang herstellen", "afgestemd_met_gezin": True,

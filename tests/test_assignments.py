@@ -39,7 +39,7 @@ def test_claim_unclaim_and_assign(client):
     assert task["claimed_by"] is None
 
     claimed = _post(client, task["id"], "claim", "jeugdbeschermer")
-    assert claimed.status_code == 200 and claimed.json["claimed_by"] == "jeugdbeschermer"
+    assert claimed.status_code == 200 and claimed.json["claimed_by_name"] == "jeugdbeschermer"
     assert _post(client, task["id"], "claim", "jeugdbeschermer").status_code == 409
     taken = _post(client, task["id"], "claim", "collega")
     assert taken.status_code == 409 and "jeugdbeschermer" in taken.json["message"]
@@ -52,7 +52,7 @@ def test_claim_unclaim_and_assign(client):
     assert _post(client, task["id"], "unclaim", "collega").status_code == 409
 
     assigned = _post(client, task["id"], "assign", "jeugdbeschermer", username="collega")
-    assert assigned.status_code == 200 and assigned.json["claimed_by"] == "collega"
+    assert assigned.status_code == 200 and assigned.json["claimed_by_name"] == "collega"
     assert _post(client, task["id"], "assign", "jeugdbeschermer", username="collega").status_code == 409
     assert client.post(f"/api/tasks/{task['id']}/complete", "jeugdbeschermer",
                        json={"data": STEP_DATA["stap1_plan_van_aanpak"]}).status_code == 409
