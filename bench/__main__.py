@@ -1,10 +1,14 @@
-"""python -m bench [--quick]"""
+"""python -m bench [--quick] [--only engine|timers]"""
 
 import argparse
 
-from .engine_bench import main
+from . import engine_bench, timers_bench
 
 parser = argparse.ArgumentParser(prog="python -m bench")
 parser.add_argument("--quick", action="store_true", help="fewer cases: a smoke run")
+parser.add_argument("--only", choices=["engine", "timers"], help="run only this benchmark")
 args = parser.parse_args()
-main(quick=args.quick)
+if args.only in (None, "engine"):
+    engine_bench.main(quick=args.quick)
+if args.only in (None, "timers"):
+    timers_bench.main(quick=args.quick)

@@ -19,7 +19,7 @@ from SpiffWorkflow.util.task import TaskState
 from engine.library import read_sources
 from engine.parsing import Parser
 from engine.scripting import SERIALIZER_CONFIG, SafeScriptEngine
-from tests.gi_steps import GEMEENTE_MANDAAT, START, STEP_DATA
+from engine.simulation import GEMEENTE_MANDAAT, START, STEP_DATA
 
 from .common import Progress, actors, fresh_runtime, pg_url
 

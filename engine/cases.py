@@ -9,6 +9,7 @@ was before the request.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from typing import TYPE_CHECKING
 from uuid import UUID
 
@@ -19,11 +20,11 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 
-from . import access, audit, forms
+from . import access, audit, deadlines, forms, meetings
 from .access import Actor
 from .errors import Conflict, Forbidden, InvalidData, NotFound, StepFailed
 from .library import ParsedBundle
-from .models import AuditEvent, Case, IjwMessage, WorkItem
+from .models import AuditEvent, Case, IjwMessage, User, WorkItem
 from .workflows import LiveWorkflow
 
 if TYPE_CHECKING:
@@ -35,7 +36,8 @@ _ACTIVE = TaskState.READY | TaskState.WAITING | TaskState.STARTED
 # starter's organisation as its party, and the gemeente's mandate. Validation
 # (engine/fields.py) counts them as set, so a gateway may read them.
 MANDATE_FIELD = "gemeente_mandateert_gi"
-ENGINE_FIELDS = frozenset({parties[0] for parties in access.LANE_PARTIES.values()} | {MANDATE_FIELD})
+RET_SCHEDULE_FIELD = "ret_schema"  # the region's RET meeting schedule (engine/meetings.py)
+ENGINE_FIELDS = frozenset({parties[0] for parties in access.LANE_PARTIES.values()} | {MANDATE_FIELD, RET_SCHEDULE_FIELD})
 
 IJW_DIRECTIONS = {
     "JW315": "aanbieder → gemeente",
@@ -72,6 +74,8 @@ class CaseService:
             gemeente = self.rt.orgs.get(session, start_data.get("gemeente"))
             if gemeente is not None:
                 start_data[MANDATE_FIELD] = bool(gemeente.settings.get("mandaat_gi", False))
+                region = self.rt.orgs.by_id(session, gemeente.region_id)
+                start_data[RET_SCHEDULE_FIELD] = meetings.schema_of(region.settings if region else None)
 
             case = Case(
                 reference=str(start_data.get("casusreferentie") or ""),
@@ -133,6 +137,9 @@ class CaseService:
     def _complete(self, session: Session, actor: Actor, case: Case, bundle: ParsedBundle, item: WorkItem,
                   data: Mapping) -> dict:
         element = self._element(bundle, item)
+        if item.claimed_by is not None and item.claimed_by != actor.id:
+            raise Conflict(f"Deze taak is geclaimd door {self._username(session, item.claimed_by)}; "
+                           "die kan hem afronden of vrijgeven.")
         self._form(session, bundle, item.form).validate(data, case.data)
         live = self._live(session, case, bundle)
         task = live.workflow.get_task_from_id(UUID(item.id))
@@ -214,6 +221,8 @@ class CaseService:
                 organisation_id=access.lane_organisation(case, lane),
                 status="open",
                 created_at=now,
+                due_at=deadlines.task_due(element.properties, task.data, now, self.rt.script_engine.environment.evaluate)
+                if element else None,
             ))
             live.open_items.add(str(task.id))
         # The party behind a lane can change (a new aanbieder): open items follow it.
@@ -241,6 +250,17 @@ class CaseService:
         self.rt.commit(session)
         self.rt.cache.checkin(case.id, live)
         return view
+
+    def _commit(self, session: Session, case: Case, live: LiveWorkflow) -> None:
+        """Commit a step that needs no view (a fired timer) and keep the workflow cached."""
+        try:
+            session.flush()
+        except StaleDataError as error:
+            self.rt.cache.evict(case.id)
+            raise Conflict("De casus is intussen door iemand anders gewijzigd; probeer het opnieuw.") from error
+        live.version = case.version
+        self.rt.commit(session)
+        self.rt.cache.checkin(case.id, live)
 
     def _live(self, session: Session, case: Case, bundle: ParsedBundle) -> LiveWorkflow:
         live = self.rt.cache.checkout(case.id, case.version)
@@ -271,15 +291,28 @@ class CaseService:
                 raise NotFound("Deze casus bestaat niet.")
             return self._case_view(session, actor, case)
 
-    def list_tasks(self, actor: Actor) -> list[dict]:
+    def list_tasks(self, actor: Actor, lane: str | None = None, overdue: bool | None = None,
+                   due_before: datetime | None = None, unassigned: bool | None = None) -> list[dict]:
+        """The actor's open tasks, most urgent first; filters: one of the actor's lanes,
+        past due or not, due before a moment, claimed by nobody (or by somebody)."""
+        if lane is not None and lane not in actor.roles:
+            raise InvalidData({"lane": ["U heeft geen taken in deze baan; kies een van uw rollen."]})
+        now = self.rt.clock.now()
+        query = select(WorkItem).where(WorkItem.status == "open", WorkItem.organisation_id == actor.organisation_id,
+                                       WorkItem.lane.in_([lane] if lane else sorted(actor.roles)))
+        if overdue is True:
+            query = query.where(WorkItem.due_at < now)
+        elif overdue is False:
+            query = query.where(or_(WorkItem.due_at.is_(None), WorkItem.due_at >= now))
+        if due_before is not None:
+            query = query.where(WorkItem.due_at < due_before)
+        if unassigned is True:
+            query = query.where(WorkItem.claimed_by.is_(None))
+        elif unassigned is False:
+            query = query.where(WorkItem.claimed_by.is_not(None))
+        query = query.order_by(WorkItem.due_at.is_(None), WorkItem.due_at, WorkItem.created_at)
         with self.rt.reading() as session:
-            items = session.scalars(
-                select(WorkItem)
-                .where(WorkItem.status == "open", WorkItem.organisation_id == actor.organisation_id,
-                       WorkItem.lane.in_(sorted(actor.roles)))
-                .order_by(WorkItem.created_at)
-            )
-            return [self._task_view(session, item) for item in items]
+            return [self._task_view(session, item) for item in session.scalars(query)]
 
     def get_task(self, actor: Actor, item_id: str) -> dict:
         with self.rt.reading() as session:
@@ -370,7 +403,9 @@ class CaseService:
             "status": item.status,
             "created_at": item.created_at,
             "due_at": item.due_at,
+            "overdue": item.due_at is not None and item.status == "open" and item.due_at < self.rt.clock.now(),
             "claimed_by": item.claimed_by,
+            "claimed_by_name": self._username(session, item.claimed_by),
         }
         if with_form:
             bundle = self.rt.library.parsed(session, case.bundle_id)
@@ -447,6 +482,13 @@ class CaseService:
             select(WorkItem.case_id).where(WorkItem.organisation_id == org, WorkItem.lane.in_(sorted(actor.roles)))
         ))
         return or_(*clauses)
+
+    @staticmethod
+    def _username(session: Session, user_id: int | None) -> str | None:
+        if user_id is None:
+            return None
+        user = session.get(User, user_id)
+        return user.username if user else None
 
     def _open_items(self, session: Session, case_id: int) -> list[WorkItem]:
         return list(session.scalars(

@@ -23,6 +23,9 @@ class Settings:
     secret_key: str
     token_max_age: int = 12 * 3600
     workflow_cache_size: int = 2000
+    # Each server process fires due timers every timer_interval seconds (off: VERWIJSFLOW_SCHEDULER=0).
+    scheduler: bool = True
+    timer_interval: float = 5.0
     extra: dict = field(default_factory=dict)
 
     @classmethod
@@ -39,6 +42,8 @@ class Settings:
             forms_dir=Path(env.get("VERWIJSFLOW_FORMS_DIR") or ROOT / "forms"),
             secret_key=env.get("VERWIJSFLOW_SECRET_KEY") or _instance_secret(instance_dir),
             workflow_cache_size=int(env.get("VERWIJSFLOW_CACHE_SIZE", "2000")),
+            scheduler=env.get("VERWIJSFLOW_SCHEDULER", "1").strip().lower() not in ("0", "false", "nee", "uit", "off"),
+            timer_interval=float(env.get("VERWIJSFLOW_TIMER_INTERVAL", "5")),
         )
         values.update(overrides)
         return cls(**values)

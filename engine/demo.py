@@ -9,7 +9,9 @@ from sqlalchemy.orm import Session
 from .directory import hash_password
 from .models import Organisation, SystemSetting, User
 
-REGION = ("regio-wbw", "Regio West-Brabant West (RET en BEN)", {})
+# The RET meets every 14 days on Thursdays; the Expertkaart is due 10 days before a meeting.
+REGION = ("regio-wbw", "Regio West-Brabant West (RET en BEN)",
+          {"ret_eerste_vergadering": "2026-01-08", "ret_interval_dagen": 14, "ret_expertkaart_termijn": "10 dagen"})
 ORGANISATIONS = [
     ("gi-jbb", "Jeugdbescherming Brabant", "gi", {}),
     ("gi-wsg", "William Schrikker Jeugdbescherming", "gi", {}),

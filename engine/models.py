@@ -16,6 +16,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -156,6 +157,7 @@ class WorkItem(Base):
     __table_args__ = (
         Index("ix_work_items_inbox", "status", "organisation_id", "lane"),
         Index("ix_work_items_case", "case_id", "status"),
+        Index("ix_work_items_due", "status", "due_at"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
@@ -239,3 +241,37 @@ class CaseMigration(Base):
     previous: Mapped[dict[str, Any]] = mapped_column(default=dict)
     undone_at: Mapped[datetime | None]
     undone_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class Timer(Base):
+    """A BPMN timer event that is waiting, in a table the schedulers can claim rows from.
+
+    Kept by a step hook from the WAITING timer tasks of each case (engine/timers.py); a row
+    that stops waiting without being fired here (the race was won by another event, the
+    case ended) is closed. Claiming uses the partial index on run_at of waiting rows, so
+    the cost of firing one timer does not depend on how many others are waiting.
+    """
+
+    __tablename__ = "timers"
+    __table_args__ = (
+        Index("ix_timers_due", "run_at", "id", sqlite_where=text("status = 'waiting'"),
+              postgresql_where=text("status = 'waiting'")),
+        Index("ix_timers_case", "case_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
+    task_id: Mapped[str] = mapped_column(String(36))
+    process_key: Mapped[str] = mapped_column(String(200))
+    element_id: Mapped[str] = mapped_column(String(200))
+    # The label of the norm this timer guards (property monitorNorm), for the stuck list.
+    norm: Mapped[str | None] = mapped_column(String(300))
+    status: Mapped[str] = mapped_column(String(20), default="waiting")  # waiting, fired, closed, failed
+    due_at: Mapped[datetime]
+    # When a scheduler may next try it: due_at, later after a failed attempt (backoff).
+    run_at: Mapped[datetime]
+    created_at: Mapped[datetime]
+    fired_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from lxml import etree
+from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
 from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
@@ -38,6 +39,8 @@ def _use_clock_timers(process_spec) -> None:
         definition = getattr(task_spec, "event_definition", None)
         if isinstance(definition, TimerEventDefinition):
             task_spec.event_definition = clock_timer_definition(definition)
+        elif isinstance(definition, MultipleEventDefinition):  # an event-based gateway holds its branches' timers
+            definition.event_definitions = [clock_timer_definition(d) for d in definition.event_definitions]
 
 
 @dataclass(frozen=True)

@@ -14,16 +14,18 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from . import db
+from . import db, timers
 from .access import SYSTEM
+from .assignments import Assignments
 from .cases import CaseService
-from .clock import Clock
+from .clock import Clock, DatabaseClock
 from .config import Settings
 from .directory import OrganisationCache
 from .forms import FormCache
 from .frontier import SubWorkflow, Workflow
 from .library import Library, ParsedBundle, read_sources
 from .models import Artifact
+from .monitoring import Monitoring
 from .persistence import Snapshot, WorkflowStore
 from .scripting import SERIALIZER_CONFIG, SafeScriptEngine
 from .workflows import WorkflowCache
@@ -46,7 +48,8 @@ class Runtime:
         self.settings = settings
         self.db = db.make_engine(settings.database_url)
         self.sessions = db.make_session_factory(self.db)
-        self.clock = clock or Clock()
+        # The virtual clock of demo mode lives in the database, so every worker agrees on it.
+        self.clock = clock or DatabaseClock(self.db)
         self.script_engine = SafeScriptEngine(clock=self.clock.now)
         self.store = WorkflowStore(BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(serializer_config())))
         self.library = Library()
@@ -55,6 +58,11 @@ class Runtime:
         self.forms = FormCache()
         self.cases = CaseService(self)
         self._step_hooks: list[StepHook] = []
+        self.timers = timers.TimerService(self)
+        self.assignments = Assignments(self)
+        self.monitoring = Monitoring(self)
+        self.add_step_hook(timers.sync_timers)
+        self.scheduler = None
 
     # -- sessions --------------------------------------------------------------------------
 
@@ -127,6 +135,17 @@ class Runtime:
     def system(self):
         return SYSTEM
 
+    def start_scheduler(self) -> None:
+        """Fire due timers in the background of this process (APScheduler), every few seconds."""
+        from .scheduler import TimerScheduler
+
+        if self.scheduler is None:
+            self.scheduler = TimerScheduler(self, self.settings.timer_interval)
+            self.scheduler.start()
+
     def dispose(self) -> None:
+        if self.scheduler is not None:
+            self.scheduler.shutdown()
+            self.scheduler = None
         self.cache.clear()
         self.db.dispose()

@@ -30,6 +30,7 @@ from zoneinfo import ZoneInfo
 from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
+from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
     CycleTimerEventDefinition,
     DurationTimerEventDefinition,
@@ -39,7 +40,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.util.task import TaskState
 
-from engine import workdays
+from engine import meetings, workdays
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 MAX_RANGE = 100_000
@@ -324,7 +325,15 @@ def script_helpers(now: Callable[[], datetime]) -> dict[str, Callable[..., Any]]
     def deadline(d: date | str, norm: str) -> str:
         return workdays.deadline(as_date(d), norm).isoformat()
 
-    return {f.__name__: f for f in (vandaag, plus_dagen, plus_weken, plus_maanden, plus_werkdagen, leeftijd, deadline)}
+    def ret_vergadering(aangeleverd: date | str, schema: dict | None) -> str:
+        """The RET meeting a case goes to (engine/meetings.py); today without a schedule."""
+        today = as_date(vandaag())
+        if not schema:
+            return today.isoformat()
+        return meetings.first_meeting(as_date(aangeleverd), schema, today).isoformat()
+
+    return {f.__name__: f for f in (vandaag, plus_dagen, plus_weken, plus_maanden, plus_werkdagen, leeftijd, deadline,
+                                    ret_vergadering)}
 
 
 # --- The environment and the engine ------------------------------------------------------------
@@ -451,6 +460,11 @@ def _as_moment(value: Any) -> datetime:
     return moment.astimezone(UTC)
 
 
+def as_moment(value: Any) -> datetime:
+    """A date, date-time or ISO string as an aware UTC moment (dates: midnight in Amsterdam)."""
+    return _as_moment(value)
+
+
 class _ClockTimer:
     """has_fired for date and duration timers, against the engine's clock.
 
@@ -553,19 +567,43 @@ def clock_timer_definition(definition: Any) -> Any:
     return copied
 
 
+def timers_of(task_spec: Any) -> list[tuple[Any, Any]]:
+    """(timer definition, element spec) pairs a task spec waits for: its own timer, or the
+    timers of an event-based gateway's branches (SpiffWorkflow moves those definitions onto
+    the gateway, in the order of its outputs, and leaves the branch events without one)."""
+    definition = getattr(task_spec, "event_definition", None)
+    if isinstance(definition, TimerEventDefinition):
+        return [(definition, task_spec)]
+    if isinstance(definition, MultipleEventDefinition):
+        inner = definition.event_definitions
+        owners = task_spec.outputs if len(task_spec.outputs) == len(inner) else [task_spec] * len(inner)
+        return [(d, owner) for d, owner in zip(inner, owners, strict=True) if isinstance(d, TimerEventDefinition)]
+    return []
+
+
+def _pending_timer(task: Any) -> tuple[Any, Any] | None:
+    seen = [event.event_definition for event in task.internal_data.get("seen_events", [])]
+    return next(((d, owner) for d, owner in timers_of(task.task_spec) if d not in seen), None)
+
+
 def timer_due(task: Any) -> datetime | None:
     """When a WAITING timer task fires (aware UTC), or None for anything else.
 
     Evaluates and caches event_value exactly as has_fired would, so it only looks at WAITING
-    tasks: evaluating earlier would start a duration timer too soon. Timers inside a
-    multiple-event definition are not covered.
+    tasks: evaluating earlier would start a duration timer too soon. For an event-based
+    gateway it is the due moment of the timer among its events (one timer per gateway:
+    SpiffWorkflow keeps one event_value per task).
     """
     if task.state != TaskState.WAITING:
         return None
-    definition = getattr(task.task_spec, "event_definition", None)
-    if not isinstance(definition, TimerEventDefinition):
-        return None
-    return clock_timer_definition(definition).due(task)
+    pending = _pending_timer(task)
+    return clock_timer_definition(pending[0]).due(task) if pending else None
+
+
+def timer_element(task: Any) -> str | None:
+    """The BPMN id of the timer event a task waits for (for a gateway: the timer branch)."""
+    pending = _pending_timer(task) or next(iter(timers_of(task.task_spec)), None)
+    return pending[1].bpmn_id if pending else None
 
 
 def with_clock_timers(parser_class: type) -> type:

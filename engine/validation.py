@@ -27,9 +27,10 @@ from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.spiff.parser.process import VALIDATOR
 
-from . import fields, lint
+from . import deadlines, fields, lint
 from .access import TASK_ROLES
 from .library import NS, Source
+from .monitoring import KPI_ROLES
 from .parsing import Parser, elements_of
 from .scripting import check_script
 
@@ -142,6 +143,12 @@ def _check_process(parser: Parser, source: Source, document, form_keys: set[str]
         if element.form and element.form not in form_keys:
             problems.append(Problem(source.filename, f"Formulier '{element.form}' bestaat niet in forms/.",
                                     element_id, line))
+        problems += [Problem(source.filename, message, element_id, line)
+                     for message in deadlines.property_problems(element.properties)]
+        kpi = element.properties.get("kpi")
+        if kpi and kpi not in KPI_ROLES:
+            problems.append(Problem(source.filename, f"Eigenschap kpi '{kpi}' is onbekend; kies uit "
+                                    f"{', '.join(sorted(KPI_ROLES))}.", element_id, line))
     return problems
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 
@@ -23,6 +24,8 @@ class LiveWorkflow:
     snapshot: Snapshot
     version: int = 0
     open_items: set[str] = field(default_factory=set)
+    # Waiting timers as the timers table holds them (task id → due); None = not read yet.
+    timers: dict[str, datetime] | None = None
 
 
 class WorkflowCache:

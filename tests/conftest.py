@@ -12,6 +12,8 @@ import pytest
 from sqlalchemy import create_engine, text
 
 os.environ.setdefault("VERWIJSFLOW_PASSWORD_METHOD", "pbkdf2:sha256:1000")
+# Tests fire timers themselves (runtime.timers), never from a background thread.
+os.environ.setdefault("VERWIJSFLOW_SCHEDULER", "0")
 
 from engine import demo  # noqa: E402
 from engine.config import ROOT, Settings  # noqa: E402

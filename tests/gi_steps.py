@@ -6,59 +6,20 @@ the demo user of the step's lane.
 
 from __future__ import annotations
 
-GEMEENTE_OVERLEG = "gemeente-roosendaal"  # consults on every referral: step 4 is taken
-GEMEENTE_MANDAAT = "gemeente-bergen-op-zoom"  # mandates the GI: step 4 is skipped
-AANBIEDER = "aanbieder-horizon"  # the demo user `aanbieder` works here
-PRODUCT = {"Categorie": "45", "Code": "45A01"}
+from datetime import datetime, timedelta
 
-START = {"maatregel": "ots", "ingangsdatum_maatregel": "2026-10-01"}
+from sqlalchemy import select
 
-STEP_DATA = {
-    "stap1_plan_van_aanpak": {"doelen": "Veiligheid thuis; schoolgang herstellen", "afgestemd_met_gezin": True,
-                              "lokaal_team_betrokken": False},
-    "stap2_overleg_lokaal_team": {"datum_overleg": "2026-10-05", "zorghistorie": "Eerder ambulante hulp",
-                                  "huidige_hulp": "Geen"},
-    "stap3_aanbieder_zoeken": {"aanbieder": AANBIEDER, "beoogde_hulpvorm": "Gezinsbehandeling"},
-    "stap4_overleg_deskundige_gemeente": {"datum_overleg": "2026-10-07", "advies_hulpvorm": "Gezinsbehandeling"},
-    "stap5_afstemmen_aanbieder": {"tijdig_beschikbaar": True},
-    "stap6_bepaling_jeugdhulp": {"grondslag": "ots", "aanbieder": AANBIEDER, "datum_bepaling": "2026-10-10"},
-    "stap7_aanmelden_aanbieder": {"datum_aanmelding": "2026-10-11", "standaardaanmeldformulier": True,
-                                  "bepaling_meegestuurd": True},
-    "stap8a_verzoek_om_toewijzing": {
-        "ReferentieAanbieder": "VOT-1", "Product": PRODUCT, "ToewijzingIngangsdatum": "2026-10-20",
-        "ToewijzingEinddatum": "2027-04-20",
-        "Omvang": {"Volume": 4, "Eenheid": "04", "Frequentie": "2"},
-        "Verwijzer": {"Type": "04", "Naam": "Jeugdbescherming Brabant"},
-    },
-    "stap8b_reactie_gemeente": {"BerichtCode": "JW301", "ReferentieAanbieder": "VOT-1", "ToewijzingNummer": 123456, "Toewijzingsdatum": "2026-10-14",
-                                "Ingangsdatum": "2026-10-20", "Einddatum": "2027-04-20", "Product": PRODUCT,
-                                "Omvang": {"Volume": 4, "Eenheid": "04", "Frequentie": "2"}},
-    "stap9_start_jeugdhulp": {"ToewijzingNummer": 123456, "Product": PRODUCT, "ToewijzingIngangsdatum": "2026-10-20",
-                              "Begindatum": "2026-10-21"},
-    "voortgang_bespreken": {"datum_bespreking": "2026-12-01", "voortgang_doelen": "Op koers",
-                            "maatregel_beeindigd": False},
-    "stop_jeugdhulp_melden": {"ToewijzingNummer": 123456, "Product": PRODUCT, "ToewijzingIngangsdatum": "2026-10-20",
-                              "Begindatum": "2026-10-21", "Einddatum": "2027-04-01", "RedenBeeindiging": "31"},
-    "afsluitende_evaluatie": {"datum_evaluatie": "2027-04-05", "resultaat": "doelen_behaald"},
-    "a1_hulp_buiten_aanbod": {"passend_buiten_aanbod": True, "aanbieder": AANBIEDER,
-                              "hulpvorm_buiten_aanbod": "Specialistische behandeling", "standpunt_gemeente": "eens"},
-    "a2_maatwerkcontract": {"constructie": "maatwerkcontract", "datum_geregeld": "2026-10-15"},
-    "overbruggingszorg_inzetten": {"overbrugging_aanbieder": "aanbieder-zuidwest",
-                                   "overbrugging_hulpvorm": "Ambulante begeleiding",
-                                   "overbrugging_startdatum": "2026-10-08"},
-    "consultatie_gedragswetenschapper": {"datum_consultatie": "2026-10-09", "criteria_inbreng": ["geen_passend_aanbod"],
-                                         "consultatie_opgelost": False},
-    "aanmelden_ret": {"expertkaart_compleet": True, "datum_expertkaart_aangeleverd": "2026-10-10",
-                      "vraag_aan_ret": "Welke combinatie van hulp past?"},
-    "ret_bespreking": {"datum_bespreking": "2026-10-24", "verwijzer_aanwezig": True, "passende_zorg": True,
-                       "aanbieder": AANBIEDER, "niet_gecontracteerd": False, "advies_ret": "Zorgcombinatie"},
-    "opschalen_ben": {"datum_aanmelding_ben": "2026-10-25", "vraag_aan_ben": "Bovenregionaal aanbod gezocht"},
-    "ben_advies": {"datum_advies": "2026-11-05", "passende_zorg": True, "aanbieder": AANBIEDER,
-                   "niet_gecontracteerd": True, "advies_ben": "Plaatsing bovenregionaal"},
-}
+from engine.access import SYSTEM
+from engine.models import Timer
+from engine.scripting import AMSTERDAM, as_moment
+from engine.simulation import AANBIEDER, GEMEENTE_MANDAAT, GEMEENTE_OVERLEG, PRODUCT, START, STEP_DATA
+
+__all__ = ["AANBIEDER", "GEMEENTE_MANDAAT", "GEMEENTE_OVERLEG", "PRODUCT", "START", "STEP_DATA"]
 
 LANE_USERS = {
     "jeugdbeschermer": "jeugdbeschermer",
+    "plaatsingscoordinator": "plaatsingscoordinator",
     "lokaalteam": "lokaalteam",
     "gemeente": "gemeente",
     "aanbieder": "aanbieder",
@@ -68,8 +29,43 @@ LANE_USERS = {
 }
 
 
-def start_gi(client, reference: str, gemeente: str = GEMEENTE_OVERLEG, user: str = "jeugdbeschermer") -> dict:
-    return client.start("gi_verwijsproces", {**START, "gemeente": gemeente, "casusreferentie": reference}, user)
+def runtime_of(client):
+    return client.app.extensions["verwijsflow"]
+
+
+def today(client) -> str:
+    """The virtual clock's date: tests that move the clock start their cases on 'today'."""
+    return runtime_of(client).clock.now().astimezone(AMSTERDAM).date().isoformat()
+
+
+def start_gi(client, reference: str, gemeente: str = GEMEENTE_OVERLEG, user: str = "jeugdbeschermer",
+             ingangsdatum: str | None = None) -> dict:
+    """Start a GI case whose measure began today (so the doorbraak deadline is 3 months out)."""
+    data = {**START, "ingangsdatum_maatregel": ingangsdatum or today(client), "gemeente": gemeente,
+            "casusreferentie": reference}
+    return client.start("gi_verwijsproces", data, user)
+
+
+def move_clock_to(client, moment) -> list[int]:
+    """Advance the virtual clock (demo mode) to `moment`, firing the timers it passes; when
+    the clock is already past it, just fire what is due (as the scheduler would)."""
+    runtime = runtime_of(client)
+    moment = as_moment(moment)
+    if moment <= runtime.clock.now():
+        return runtime.timers.fire_due()
+    return runtime.timers.move_clock(SYSTEM, moment)
+
+
+def wait_for_ret_meeting(client, case_id: int) -> datetime | None:
+    """Let the virtual clock run to the RET meeting the case was planned in (any process that
+    calls the opschaalroute); returns the meeting's moment. A meeting today needs no waiting:
+    its timer fired within the step that planned it."""
+    with runtime_of(client).reading() as session:
+        meeting = session.scalar(select(Timer.due_at).where(
+            Timer.case_id == case_id, Timer.element_id == "wachten_op_ret_vergadering", Timer.status == "waiting"))
+    if meeting is not None:
+        move_clock_to(client, meeting + timedelta(minutes=1))
+    return meeting
 
 
 def open_names(client, case_id: int) -> list[str]:

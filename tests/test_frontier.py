@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
@@ -10,10 +12,11 @@ from engine.config import ROOT
 from engine.frontier import Workflow
 from engine.library import read_sources
 from engine.parsing import Parser
-from engine.scripting import SafeScriptEngine
+from engine.scripting import SafeScriptEngine, as_moment
 
 from .gi_steps import GEMEENTE_OVERLEG, START, STEP_DATA
 
+RET_MEETING = "de RET-vergadering"  # not a task: the clock runs to the meeting the case was planned in
 NOT_TIJDIG = {"tijdig_beschikbaar": False, "gecontracteerd_alternatief": True}
 GEEN_ALTERNATIEF = {"tijdig_beschikbaar": False, "gecontracteerd_alternatief": False}
 DELIVERY = ["stap6_bepaling_jeugdhulp", "stap7_aanmelden_aanbieder", "stap8a_verzoek_om_toewijzing",
@@ -35,7 +38,7 @@ PATHS = {
     "ret_then_ben": ["stap1_plan_van_aanpak", "stap3_aanbieder_zoeken", "stap4_overleg_deskundige_gemeente",
                      ("stap5_afstemmen_aanbieder", GEEN_ALTERNATIEF),
                      ("a1_hulp_buiten_aanbod", {"passend_buiten_aanbod": False}),
-                     "consultatie_gedragswetenschapper", "aanmelden_ret",
+                     "consultatie_gedragswetenschapper", "aanmelden_ret", RET_MEETING,
                      ("ret_bespreking", {"passende_zorg": False}), "opschalen_ben", "ben_advies",
                      "stap6_bepaling_jeugdhulp", "stap7_aanmelden_aanbieder", "a2_maatwerkcontract", *DELIVERY[2:]],
 }
@@ -50,10 +53,21 @@ def specs():
     return parser.specs_for("gi_verwijsproces")
 
 
-def _start(cls, specs):
-    workflow = cls(*specs, script_engine=SafeScriptEngine())
+class Clock:
+    """The virtual clock both workflows of a path share: the day after the ingangsdatum."""
+
+    def __init__(self):
+        self.now = as_moment(START["ingangsdatum_maatregel"]) + timedelta(days=1, hours=9)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+def _start(cls, specs, clock):
+    workflow = cls(*specs, script_engine=SafeScriptEngine(clock=clock))
     workflow.task_tree.data.update({**START, "gemeente": GEMEENTE_OVERLEG, "casusreferentie": "F-1", "gi": "gi-jbb",
-                                    "gemeente_mandateert_gi": False})
+                                    "gemeente_mandateert_gi": False,
+                                    "ret_schema": {"eerste_vergadering": "2026-01-08", "interval_dagen": 14}})
     workflow.do_engine_steps()
     return workflow
 
@@ -66,8 +80,16 @@ def _tree(workflow) -> list:
 
 @pytest.mark.parametrize("path", list(PATHS))
 def test_same_ready_tasks_in_the_same_order_as_spiffworkflow(specs, path):
-    plain, fast = _start(BpmnWorkflow, specs), _start(Workflow, specs)
+    clock = Clock()
+    plain, fast = _start(BpmnWorkflow, specs, clock), _start(Workflow, specs, clock)
     for entry in PATHS[path]:
+        if entry == RET_MEETING:
+            meeting = next(t for t in plain.get_tasks(spec_name="wachten_op_ret_vergadering")).data["ret_vergaderdatum"]
+            clock.now = max(clock.now, as_moment(meeting).astimezone(UTC) + timedelta(minutes=1))
+            for workflow in (plain, fast):
+                workflow.refresh_timers()
+                workflow.do_engine_steps()
+            continue
         name, extra = entry if isinstance(entry, tuple) else (entry, {})
         for state in (TaskState.READY, TaskState.WAITING, TaskState.STARTED):
             assert [t.id for t in fast.get_tasks(state=state)] == \

@@ -5,7 +5,7 @@ Each path ends with care started (JW305 recorded) and the case completed after s
 
 from __future__ import annotations
 
-from .gi_steps import GEMEENTE_MANDAAT, deliver_and_close, open_names, start_gi, step
+from .gi_steps import GEMEENTE_MANDAAT, deliver_and_close, open_names, start_gi, step, wait_for_ret_meeting
 
 
 def _assert_care_started_and_case_completed(client, case_id: int, final: dict) -> None:
@@ -122,6 +122,7 @@ def test_b_ret_finds_fitting_care(client):
     assert task["process"] == "opschaalroute"
     step(client, case_id, "consultatie_gedragswetenschapper")
     step(client, case_id, "aanmelden_ret")
+    wait_for_ret_meeting(client, case_id)
     # The RET sits in the region: it sees this case now, with its data.
     assert client.get(f"/api/cases/{case_id}", "ret").status_code == 200
     step(client, case_id, "ret_bespreking")
@@ -134,6 +135,7 @@ def test_b_ret_fails_and_ben_finds_care(client):
     case_id = _to_opschaalroute(client, "GI-BEN")
     step(client, case_id, "consultatie_gedragswetenschapper")
     step(client, case_id, "aanmelden_ret")
+    wait_for_ret_meeting(client, case_id)
     step(client, case_id, "ret_bespreking", passende_zorg=False, aanbieder=None, niet_gecontracteerd=None)
     step(client, case_id, "opschalen_ben")
     step(client, case_id, "ben_advies")  # BEN: bovenregionaal, niet-gecontracteerd
@@ -149,6 +151,7 @@ def test_ben_finds_nothing_and_the_search_starts_again(client):
     case_id = _to_opschaalroute(client, "GI-BEN-NIETS")
     step(client, case_id, "consultatie_gedragswetenschapper")
     step(client, case_id, "aanmelden_ret")
+    wait_for_ret_meeting(client, case_id)
     step(client, case_id, "ret_bespreking", passende_zorg=False, aanbieder=None, niet_gecontracteerd=None)
     step(client, case_id, "opschalen_ben")
     step(client, case_id, "ben_advies", passende_zorg=False, aanbieder=None, niet_gecontracteerd=None)

@@ -23,7 +23,7 @@ from .designer_helpers import (
     with_optional_check_after_step1,
     without_step3,
 )
-from .gi_steps import GEMEENTE_MANDAAT, deliver_and_close, open_names, start_gi, step
+from .gi_steps import GEMEENTE_MANDAAT, deliver_and_close, open_names, start_gi, step, wait_for_ret_meeting
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
@@ -260,6 +260,7 @@ def test_cases_in_parallel_branches_called_and_embedded_subprocesses_migrate_and
     assert deliver_and_close(client, overbrugging)["status"] == "completed"
 
     step(client, opschalen, "aanmelden_ret")
+    wait_for_ret_meeting(client, opschalen)
     step(client, opschalen, "ret_bespreking")
     step(client, opschalen, "stap6_bepaling_jeugdhulp")
     step(client, opschalen, "stap7_aanmelden_aanbieder")

@@ -2,13 +2,15 @@
 
 SpiffWorkflow only (no database, no web layer): user tasks are completed by setting form
 data, and every submission is first validated against the task's JSON Schema form, so the
-forms and the process conditions cannot drift apart.
+forms and the process conditions cannot drift apart. Scripts and timers run on the
+engine's safe script engine and a virtual clock the tests move by hand.
 """
 
 from __future__ import annotations
 
 import json
 import warnings
+from datetime import UTC, datetime, timedelta
 from functools import cache
 from pathlib import Path
 
@@ -18,12 +20,14 @@ from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 from SpiffWorkflow.util.task import TaskState
 
+from engine.scripting import SafeScriptEngine, as_moment, with_clock_timers
+
 ROOT = Path(__file__).resolve().parent.parent
 PROCESS_FILES = [ROOT / "processes" / "gi_verwijsproces.bpmn", ROOT / "processes" / "opschaalroute.bpmn"]
 FORMS = ROOT / "forms"
 
 JB, LT, GEM, AB = "jeugdbeschermer", "lokaalteam", "gemeente", "aanbieder"
-GED, RET, BEN = "gedragswetenschapper", "ret", "ben"
+GED, RET, BEN, PLC = "gedragswetenschapper", "ret", "ben", "plaatsingscoordinator"
 
 # Every user task of both processes, with the lane it must be offered in.
 LANES = {
@@ -48,6 +52,7 @@ LANES = {
     "ret_bespreking": RET,
     "opschalen_ben": RET,
     "ben_advies": BEN,
+    "doorbraak_escaleren": PLC,
 }
 
 
@@ -57,7 +62,7 @@ LANES = {
 
 @cache
 def _parser() -> SpiffBpmnParser:
-    parser = SpiffBpmnParser(validator=VALIDATOR)
+    parser = with_clock_timers(SpiffBpmnParser)(validator=VALIDATOR)
     parser.add_bpmn_files([str(p) for p in PROCESS_FILES])
     return parser
 
@@ -154,6 +159,9 @@ def test_ijw_forms_follow_the_conditions_of_the_standard():
 
 START = {"gemeente": "breda", "maatregel": "ots", "ingangsdatum_maatregel": "2025-03-01",
          "casusreferentie": "GI-2025-0042"}
+# What the engine injects at start from the region's settings: the RET meets every 14 days.
+RET_SCHEMA = {"eerste_vergadering": "2025-01-09", "interval_dagen": 14, "expertkaart_termijn": "10 dagen"}
+CASE_STARTS = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
 
 
 def form_stap1(lokaal_team: bool):
@@ -257,13 +265,23 @@ def form_uitkomst(prefix: str, passend: bool, niet_gecontracteerd=False):
 # Driver
 # --------------------------------------------------------------------------------------
 
+class VirtualClock:
+    def __init__(self, now: datetime):
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
 class Case:
     """A running workflow; ``do`` completes one ready user task with validated form data."""
 
     def __init__(self, key="gi_verwijsproces", mandaat=True, **start):
         spec, subs = _specs(key)
-        self.wf = BpmnWorkflow(spec, subs)
+        self.clock = VirtualClock(CASE_STARTS)
+        self.wf = BpmnWorkflow(spec, subs, script_engine=SafeScriptEngine(clock=self.clock))
         data = {**START, **start} if key == "gi_verwijsproces" else dict(start)
+        data.setdefault("ret_schema", RET_SCHEMA)
         if key == "gi_verwijsproces":
             _validate("gi_verwijsproces/start.json", {k: data[k] for k in START})
             data |= {"gi": "gi_noord", "gemeente_mandateert_gi": mandaat}
@@ -292,6 +310,22 @@ class Case:
         self.wf.do_engine_steps()
         self.trail.append((element_id, lane))
         return self
+
+    def pass_time(self, until: datetime) -> Case:
+        """Move the virtual clock; timers it passed fire, as the scheduler would make them."""
+        self.clock.now = until
+        self.wf.refresh_timers()
+        self.wf.do_engine_steps()
+        return self
+
+    def to_ret_meeting(self) -> str:
+        """The case waits for its RET meeting; let the clock run to it (a meeting today is
+        already due: its timer fires at once)."""
+        timer = self.wf.get_tasks(spec_name="wachten_op_ret_vergadering")[-1]
+        meeting = timer.data["ret_vergaderdatum"]
+        self.pass_time(max(self.clock.now, as_moment(meeting) + timedelta(minutes=1)))
+        assert "ret_bespreking" in self.ready()
+        return meeting
 
     def ids(self) -> list[str]:
         return [element_id for element_id, _lane in self.trail]
@@ -506,7 +540,7 @@ def test_b_ret_solves_it():
     to_b(case)
     case.do("consultatie_gedragswetenschapper", form_consultatie(False))
     assert case.ready() == {"aanmelden_ret"}
-    case.do("aanmelden_ret", FORM_AANMELDEN_RET)
+    case.do("aanmelden_ret", FORM_AANMELDEN_RET).to_ret_meeting()
     assert case.ready() == {"ret_bespreking"}
     case.do("ret_bespreking", form_uitkomst("ret", True, niet_gecontracteerd=False))
     assert case.ready() == {"stap6_bepaling_jeugdhulp"}
@@ -523,7 +557,7 @@ def test_b_ret_fails_ben_solves_it_outside_contracted_offer():
     plan(case)
     to_b(case)
     case.do("consultatie_gedragswetenschapper", form_consultatie(False))
-    case.do("aanmelden_ret", FORM_AANMELDEN_RET)
+    case.do("aanmelden_ret", FORM_AANMELDEN_RET).to_ret_meeting()
     case.do("ret_bespreking", form_uitkomst("ret", False))
     assert case.ready() == {"opschalen_ben"}
     case.do("opschalen_ben", FORM_OPSCHALEN_BEN)
@@ -542,7 +576,7 @@ def test_b_ben_fails_back_to_step_3_then_second_escalation():
     plan(case)
     to_b(case)
     case.do("consultatie_gedragswetenschapper", form_consultatie(False))
-    case.do("aanmelden_ret", FORM_AANMELDEN_RET)
+    case.do("aanmelden_ret", FORM_AANMELDEN_RET).to_ret_meeting()
     case.do("ret_bespreking", form_uitkomst("ret", False))
     case.do("opschalen_ben", FORM_OPSCHALEN_BEN)
     case.do("ben_advies", form_uitkomst("ben", False))
@@ -551,7 +585,7 @@ def test_b_ben_fails_back_to_step_3_then_second_escalation():
     # second round: again nothing contracted; the opschaalroute runs from the start again
     to_b(case)
     case.do("consultatie_gedragswetenschapper", form_consultatie(False))
-    case.do("aanmelden_ret", FORM_AANMELDEN_RET)
+    case.do("aanmelden_ret", FORM_AANMELDEN_RET).to_ret_meeting()
     case.do("ret_bespreking", form_uitkomst("ret", True))
     assert case.ready() == {"stap6_bepaling_jeugdhulp"}
     refer(case, aanbieder="aanbieder_e")
@@ -648,13 +682,13 @@ def test_opschaalroute_sets_passende_zorg_at_every_outcome(stale):
     case = Case("opschaalroute", passende_zorg=stale)
     case.do("consultatie_gedragswetenschapper", form_consultatie(False))
     assert case.ready() == {"aanmelden_ret"}, "a stale passende_zorg must not skip the RET"
-    case.do("aanmelden_ret", FORM_AANMELDEN_RET)
+    case.do("aanmelden_ret", FORM_AANMELDEN_RET).to_ret_meeting()
     case.do("ret_bespreking", form_uitkomst("ret", True))
     assert case.completed and _end_data(case)["passende_zorg"] is True
     # RET and BEN both fail: passende_zorg ends False even if it was True when called
     case = Case("opschaalroute", passende_zorg=stale)
     case.do("consultatie_gedragswetenschapper", form_consultatie(False))
-    case.do("aanmelden_ret", FORM_AANMELDEN_RET)
+    case.do("aanmelden_ret", FORM_AANMELDEN_RET).to_ret_meeting()
     case.do("ret_bespreking", form_uitkomst("ret", False))
     assert case.ready() == {"opschalen_ben"}
     case.do("opschalen_ben", FORM_OPSCHALEN_BEN)

@@ -5,7 +5,12 @@ The engine's clock stands still at wbw_steps.TODAY, so ages and payment moments 
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
+from sqlalchemy import select
+
+from engine.models import Timer
 
 from .conftest import BACKENDS, Client, build_app
 from .wbw_steps import (
@@ -27,8 +32,24 @@ from .wbw_steps import (
 
 
 class FixedClock:
+    moment = TODAY
+
     def now(self):
-        return TODAY
+        return self.moment
+
+
+def _ret_meeting(client, case_id: int) -> None:
+    """The clock stands still here: step it to the RET meeting the case waits for, let the
+    timer fire, and put it back."""
+    runtime = client.app.extensions["verwijsflow"]
+    with runtime.reading() as session:
+        meeting = session.scalar(select(Timer.due_at).where(
+            Timer.case_id == case_id, Timer.element_id == "wachten_op_ret_vergadering", Timer.status == "waiting"))
+    runtime.clock.moment = meeting + timedelta(minutes=1)
+    try:
+        assert runtime.timers.fire_due() == [case_id]
+    finally:
+        runtime.clock.moment = TODAY
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
@@ -416,6 +437,7 @@ def test_no_fitting_care_goes_through_the_opschaalroute(client):
     assert client.open_task(case["id"], "expertteam", "consultatie_gedragswetenschapper")
     step(client, case["id"], "consultatie_gedragswetenschapper")
     step(client, case["id"], "aanmelden_ret")
+    _ret_meeting(client, case["id"])
     step(client, case["id"], "ret_bespreking", aanbieder=AANBIEDER2)
     assert client.open_task(case["id"], "aanbieder2", "intake_arrangement")
 
@@ -427,6 +449,7 @@ def test_no_fitting_care_even_via_ben_returns_to_choosing_an_aanbieder(client):
     step(client, case["id"], "aanbieder_kiezen", passend_aanbod=False, aanbieder=None)
     step(client, case["id"], "consultatie_gedragswetenschapper")
     step(client, case["id"], "aanmelden_ret")
+    _ret_meeting(client, case["id"])
     step(client, case["id"], "ret_bespreking", passende_zorg=False, aanbieder=None)
     step(client, case["id"], "opschalen_ben")
     step(client, case["id"], "ben_advies", passende_zorg=False, aanbieder=None)

@@ -2,8 +2,8 @@
 clock that is moved forward step by step, some done, some waiting, some overdue.
 
 Walked over the API by the demo users of each lane (tests/gi_steps.py), so every case is
-as the engine made it. Due dates are set directly on open work items: that stands in for
-the deadlines issue, which sets WorkItem.due_at from the BPMN's norms.
+as the engine made it. The engine sets due dates from the BPMN's norms; some open tasks get
+theirs set directly here, to tell the story the pages show.
 """
 
 from __future__ import annotations
@@ -12,12 +12,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from engine import demo
 from engine.clock import Clock
 from engine.config import ROOT, Settings
-from engine.models import WorkItem
+from engine.models import Timer, WorkItem
 from engine.runtime import Runtime
 from webapi import create_app
 
@@ -101,6 +101,18 @@ def _step(api: Client, case_id: int, name: str, gi_user: str, **overrides) -> No
     api.complete(case_id, user, name, **data)
 
 
+def _attend_ret_meeting(world: World, case_id: int) -> float:
+    """The case waits for its RET meeting (a timer): run the world's clock to it and fire the
+    timer, as the scheduler would; returns how many days ago that was."""
+    with world.runtime.reading() as session:
+        meeting = session.scalar(select(Timer.due_at).where(
+            Timer.case_id == case_id, Timer.element_id == "wachten_op_ret_vergadering", Timer.status == "waiting"))
+    days_ago = (datetime.now(UTC) - meeting).total_seconds() / 86400 - 1 / 1440
+    world.clock.days_ago(days_ago)
+    world.runtime.timers.fire_due()
+    return days_ago
+
+
 def set_due(world: World, case_id: int, element_id: str, due: datetime) -> None:
     """What the deadlines issue will do from the BPMN's dueNorm: give an open task a due date."""
     with world.runtime.transaction() as session:
@@ -139,16 +151,19 @@ def _populate(world: World) -> None:
 
     case = _start(world, "GI-2026-0103", days_ago=85, care_after_days=104)
     days = _walk(world, case, 85, TO_RET, every=3)
-    _walk(world, case, days, ["consultatie_gedragswetenschapper", "aanmelden_ret", "ret_bespreking"] + REFERRAL
-          + _deliver(), every=5)
+    _walk(world, case, days, ["consultatie_gedragswetenschapper", "aanmelden_ret"], every=5)
+    days = _attend_ret_meeting(world, case)
+    _walk(world, case, days, ["ret_bespreking"] + REFERRAL + _deliver(), every=5)
 
     case = _start(world, "WSG-2026-0201", days_ago=70, care_after_days=40, user="jeugdbeschermer2")
     _walk(world, case, 70, SEARCH + REFERRAL + _deliver("uitval"), every=3, gi_user="jeugdbeschermer2")
 
     # Running cases.
-    case = _start(world, "GI-2026-0104", days_ago=60, care_after_days=150)  # waiting at the RET
+    case = _start(world, "GI-2026-0104", days_ago=60, care_after_days=150)  # at the RET: its meeting was held
     days = _walk(world, case, 60, TO_RET, every=4)
     _walk(world, case, days, ["consultatie_gedragswetenschapper", "aanmelden_ret"], every=5)
+    _attend_ret_meeting(world, case)
+    set_due(world, case, "ret_bespreking", _days_ago(-3))
 
     case = _start(world, "GI-2026-0105", days_ago=48, care_after_days=130)  # stuck at step 5
     _walk(world, case, 48, SEARCH[:3], every=4)

@@ -12,7 +12,7 @@ from engine.processes import ProcessService
 from engine.runtime import Runtime
 
 from . import auth, errors, ui
-from .api import artifacts, cases, health, migrations, processes, tasks
+from .api import artifacts, cases, health, migrations, monitor, processes, tasks
 
 
 def create_app(settings: Settings | None = None, runtime: Runtime | None = None, prepare: bool = True) -> Flask:
@@ -37,6 +37,8 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None,
     if prepare:
         runtime.migrate()
         runtime.deploy_from_disk()
+    if settings.scheduler:
+        runtime.start_scheduler()
     app.extensions["verwijsflow"] = runtime
     app.extensions["verwijsflow.processes"] = ProcessService(runtime)
     app.extensions["verwijsflow.designer"] = DesignerService(runtime)
@@ -44,7 +46,8 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None,
 
     api = Api(app, spec_kwargs={"info": {"description": "Verwijsflow: jeugdhulp-verwijsprocessen als BPMN."}})
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
-    for blueprint in (auth.blp, health.blp, processes.blp, artifacts.blp, migrations.blp, cases.blp, tasks.blp):
+    for blueprint in (auth.blp, health.blp, processes.blp, artifacts.blp, migrations.blp, cases.blp, tasks.blp,
+                      monitor.blp):
         api.register_blueprint(blueprint)
     auth.init_app(app)
     errors.init_app(app)

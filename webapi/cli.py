@@ -1,4 +1,4 @@
-"""The `verwijsflow` command: serve, validate, demo."""
+"""The `verwijsflow` command: serve, validate, demo, clock, simulate."""
 
 from __future__ import annotations
 
@@ -28,8 +28,21 @@ def main(argv: list[str] | None = None) -> int:
     layout = commands.add_parser("layout", help="teken de diagramgegevens (DI) van BPMN-bestanden opnieuw")
     layout.add_argument("files", nargs="+", help="BPMN-bestanden; worden ter plekke bijgewerkt")
 
+    clock = commands.add_parser("clock", help="de virtuele klok tonen of verzetten (alleen in demomodus)")
+    clock_commands = clock.add_subparsers(dest="clock_command", required=True)
+    clock_commands.add_parser("show", help="toon de tijd van de engine")
+    clock_set = clock_commands.add_parser("set", help="zet de klok vooruit naar een tijdstip; timers gaan onderweg af")
+    clock_set.add_argument("moment", help="JJJJ-MM-DD of JJJJ-MM-DDTuu:mm (Nederlandse tijd)")
+    clock_advance = clock_commands.add_parser("advance", help="zet de klok een duur vooruit, bijv. 30d, 2w, 12h")
+    clock_advance.add_argument("duration", help="bijv. 30d, 2w, 12h, 90m")
+
+    simulate = commands.add_parser("simulate", help="vul een demodatabase met gesimuleerde GI-casussen")
+    simulate.add_argument("--cases", type=int, default=200, help="aantal casussen (standaard 200)")
+    simulate.add_argument("--seed", type=int, default=1, help="startwaarde van de toevalsgenerator (standaard 1)")
+
     args = parser.parse_args(argv)
-    return {"serve": _serve, "validate": _validate, "demo": _demo, "layout": _layout}[args.command](args)
+    return {"serve": _serve, "validate": _validate, "demo": _demo, "layout": _layout, "clock": _clock,
+            "simulate": _simulate}[args.command](args)
 
 
 def _layout(args) -> int:
@@ -113,6 +126,89 @@ def _demo(args) -> int:
     else:
         print("De database bevat al gegevens; er is niets geladen.")
     return 0
+
+
+def _runtime():
+    from engine.runtime import Runtime
+
+    runtime = Runtime(Settings.from_env())
+    runtime.migrate()
+    return runtime
+
+
+def _clock(args) -> int:
+    from engine import clock
+    from engine.errors import EngineError
+    from engine.scripting import AMSTERDAM
+
+    runtime = _runtime()
+    try:
+        if args.clock_command == "show":
+            now = runtime.clock.now()
+            offset = runtime.clock.offset() if hasattr(runtime.clock, "offset") else None
+            print(f"Klok van de engine: {now.astimezone(AMSTERDAM):%Y-%m-%d %H:%M:%S} (Nederlandse tijd)")
+            if offset:
+                print(f"Virtueel: {offset.total_seconds() / 86400:+.2f} dagen ten opzichte van de echte tijd.")
+            due = runtime.timers.next_due()
+            print(f"Eerstvolgende timer: {due.astimezone(AMSTERDAM):%Y-%m-%d %H:%M}" if due else "Geen wachtende timers.")
+            return 0
+        target = clock.parse_moment(args.moment) if args.clock_command == "set" else \
+            runtime.clock.now() + clock.parse_duration(args.duration)
+        fired = runtime.timers.move_clock(runtime.system, target)
+        print(f"Klok staat op {runtime.clock.now().astimezone(AMSTERDAM):%Y-%m-%d %H:%M} (Nederlandse tijd); "
+              f"{len(fired)} timer(s) afgegaan.")
+        return 0
+    except EngineError as error:
+        details = getattr(error, "errors", None)
+        print(f"{error.message} {' '.join(m for ms in (details or {}).values() for m in ms)}".strip(), file=sys.stderr)
+        return 1
+    finally:
+        runtime.dispose()
+
+
+def _simulate(args) -> int:
+    from engine.errors import EngineError
+    from engine.simulation import simulate
+
+    if args.cases < 1:
+        print("Geef met --cases een aantal van minstens 1.", file=sys.stderr)
+        return 2
+    runtime = _runtime()
+    runtime.deploy_from_disk()
+    bar = ProgressBar("Simulatie")
+    try:
+        report = simulate(runtime, args.cases, args.seed, bar)
+    except EngineError as error:
+        print(error.message, file=sys.stderr)
+        return 1
+    finally:
+        runtime.dispose()
+    print(f"{report.cases} casussen gestart, {report.tasks} taken afgerond, {report.timers} timers afgegaan, "
+          f"{report.completed} casussen afgesloten; de klok staat op {report.ended_at:%Y-%m-%d} (UTC).")
+    return 0
+
+
+class ProgressBar:
+    """One line on stderr, redrawn in place on a terminal and every 10 seconds in a log."""
+
+    def __init__(self, label: str, width: int = 30):
+        import time
+
+        self.label, self.width, self._time, self.last = label, width, time.monotonic, float("-inf")
+        self.every = 0.2 if sys.stderr.isatty() else 10.0
+
+    def __call__(self, fraction: float, text: str = "") -> None:
+        now = self._time()
+        done = fraction >= 1.0
+        if not done and now - self.last < self.every:
+            return
+        self.last = now
+        filled = int(self.width * min(max(fraction, 0.0), 1.0))
+        start = "\r" if sys.stderr.isatty() else ""
+        sys.stderr.write(f"{start}{self.label} [{'#' * filled}{'.' * (self.width - filled)}] {fraction:4.0%} {text}")
+        if done or not sys.stderr.isatty():
+            sys.stderr.write("\n")
+        sys.stderr.flush()
 
 
 def _serve(args) -> int:

@@ -16,8 +16,10 @@ class TaskSummarySchema(BaseSchema):
     lane_label = ma.fields.String(allow_none=True)
     status = ma.fields.String()
     created_at = ma.fields.DateTime()
-    due_at = ma.fields.DateTime(allow_none=True)
-    claimed_by = ma.fields.Raw(allow_none=True)
+    due_at = ma.fields.DateTime(allow_none=True, metadata={"description": "Uiterste moment volgens de norm van de stap"})
+    overdue = ma.fields.Boolean(metadata={"description": "Open en de uiterste datum is verstreken"})
+    claimed_by = ma.fields.Integer(allow_none=True, metadata={"description": "Id van de gebruiker die de taak heeft geclaimd"})
+    claimed_by_name = ma.fields.String(allow_none=True, metadata={"description": "Gebruikersnaam van die gebruiker"})
 
 
 class TaskSchema(TaskSummarySchema):

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0006_designer"
-down_revision = "0001"
+down_revision = "0002_deadlines"
 branch_labels = None
 depends_on = None
 
