@@ -268,21 +268,25 @@ def test_running_cases_move_to_version_2_after_a_dry_run_and_one_is_undone(page,
 
 def test_dragging_a_task_into_another_lane_gives_it_that_role(page, live, world):
     login(page, live, "procesontwerper")
-    open_modeler(page, live)
-    task = shape(page, "stap2_overleg_lokaal_team")
-    box = task.bounding_box()
+    page.goto(f"{live.url}/ontwerpen/processen/{GI}#stap2_overleg_lokaal_team")  # centred on the task
+    expect(page.locator("[data-modeler]")).to_have_attribute("data-state", "ready")
+    box = shape(page, "stap2_overleg_lokaal_team").bounding_box()
+    lane = shape(page, "lane_gemeente").bounding_box()
     x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    target = lane["y"] + lane["height"] / 2  # the middle of the gemeente lane, wherever the layout put it
     page.mouse.move(x, y)
     page.mouse.down()
-    page.mouse.move(x, y + 40, steps=5)
-    page.mouse.move(x, y + 140, steps=10)  # one lane down: lokaalteam → gemeente
+    page.mouse.move(x, y + 20, steps=5)
+    page.mouse.move(x, target, steps=10)
     page.mouse.up()
     panel = page.locator("[data-props]")
     expect(panel).to_have_attribute("data-element-id", "stap2_overleg_lokaal_team")
     expect(panel.locator("[data-lane]")).to_have_attribute("data-lane", "gemeente")
+    next_version = max(v["version"] for v in versions(world)) + 1  # earlier tests in this module may have deployed
     page.get_by_role("button", name="Uitrollen").click()
-    expect(page.locator("[data-status]")).to_contain_text("Versie 3 is uitgerold")
-    expect(page.locator("[data-versions] tr[data-version='3']")).to_contain_text("Andere baan: 'Overleg met lokaal team'")
+    expect(page.locator("[data-status]")).to_contain_text(f"Versie {next_version} is uitgerold")
+    expect(page.locator(f"[data-versions] tr[data-version='{next_version}']")).to_contain_text(
+        "Andere baan: 'Overleg met lokaal team'")
     current = world.client.get(f"/api/processes/{GI}", "procesontwerper").json
     assert next(e for e in current["elements"] if e["id"] == "stap2_overleg_lokaal_team")["lane"] == "gemeente"
 
