@@ -10,6 +10,9 @@ from sqlalchemy.orm import Session
 from .access import Actor
 from .models import AuditEvent
 
+# Built once: a plain insert, because the trail is append-only and nobody needs the row as an object.
+_INSERT = insert(AuditEvent.__table__)
+
 
 def record(
     session: Session,
@@ -21,14 +24,13 @@ def record(
     title: str | None = None,
     **details,
 ) -> None:
-    # A plain insert: the trail is append-only and nobody needs the row as an object.
-    session.execute(insert(AuditEvent.__table__).values(
-        case_id=case_id,
-        at=at,
-        actor_id=actor.id,
-        actor=actor.username,
-        kind=kind,
-        element_id=element_id,
-        title=title,
-        details=details,
-    ))
+    session.connection().execute(_INSERT, {
+        "case_id": case_id,
+        "at": at,
+        "actor_id": actor.id,
+        "actor": actor.username,
+        "kind": kind,
+        "element_id": element_id,
+        "title": title,
+        "details": details,
+    })

@@ -15,7 +15,7 @@ from uuid import UUID
 
 from SpiffWorkflow.exceptions import WorkflowException
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, insert, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
@@ -38,6 +38,13 @@ _ACTIVE = TaskState.READY | TaskState.WAITING | TaskState.STARTED
 MANDATE_FIELD = "gemeente_mandateert_gi"
 RET_SCHEDULE_FIELD = "ret_schema"  # the region's RET meeting schedule (engine/meetings.py)
 ENGINE_FIELDS = frozenset({parties[0] for parties in access.LANE_PARTIES.values()} | {MANDATE_FIELD, RET_SCHEDULE_FIELD})
+
+_WORK_ITEMS = WorkItem.__table__
+_INSERT_WORK_ITEM = insert(_WORK_ITEMS)
+_OPEN_ITEM_ROWS = (
+    select(_WORK_ITEMS).where(_WORK_ITEMS.c.case_id == bindparam("case_id"), _WORK_ITEMS.c.status == "open")
+    .order_by(_WORK_ITEMS.c.created_at)
+)
 
 IJW_DIRECTIONS = {
     "JW315": "aanbieder → gemeente",
@@ -191,7 +198,7 @@ class CaseService:
         self._sync_parties(session, case, case.data)
         parties_changed = parties_before != (case.gi_id, case.gemeente_id, case.aanbieder_id, case.region_id)
         self._sync_work_items(session, case, bundle, live, touched, now, parties_changed)
-        self.rt.after_step(session, case, bundle, live, touched, now)
+        self.rt.after_step(session, case, bundle, live, saved.active, now)
         if workflow.completed and case.status == "running":
             case.status, case.completed_at = "completed", now
             audit.record(session, now, actor, "case_completed", case.id, title="Casus afgerond")
@@ -205,26 +212,29 @@ class CaseService:
                 if item is not None and item.status == "open":
                     item.status, item.completed_at = "cancelled", now
                 live.open_items.discard(item_id)
+        new_items = []
         for task in touched:
             if task.state != TaskState.READY or not task.task_spec.manual or str(task.id) in live.open_items:
                 continue
             element = bundle.element(task.workflow.spec.name, task.task_spec.bpmn_id)
             lane = task.task_spec.lane
-            session.add(WorkItem(
-                id=str(task.id),
-                case_id=case.id,
-                process_key=task.workflow.spec.name,
-                element_id=task.task_spec.bpmn_id,
-                title=element.title if element else task.task_spec.bpmn_name or task.task_spec.bpmn_id,
-                lane=lane,
-                form=element.form if element else None,
-                organisation_id=access.lane_organisation(case, lane),
-                status="open",
-                created_at=now,
-                due_at=deadlines.task_due(element.properties, task.data, now, self.rt.script_engine.environment.evaluate)
-                if element else None,
-            ))
+            new_items.append({
+                "id": str(task.id),
+                "case_id": case.id,
+                "process_key": task.workflow.spec.name,
+                "element_id": task.task_spec.bpmn_id,
+                "title": element.title if element else task.task_spec.bpmn_name or task.task_spec.bpmn_id,
+                "lane": lane,
+                "form": element.form if element else None,
+                "organisation_id": access.lane_organisation(case, lane),
+                "status": "open",
+                "created_at": now,
+                "due_at": deadlines.task_due(element.properties, task.data, now,
+                                             self.rt.script_engine.environment.evaluate) if element else None,
+            })
             live.open_items.add(str(task.id))
+        if new_items:  # a plain insert: the step does not need them as ORM objects
+            session.connection().execute(_INSERT_WORK_ITEM, new_items)
         # The party behind a lane can change (a new aanbieder): open items follow it.
         if parties_changed:
             session.flush()
@@ -363,7 +373,8 @@ class CaseService:
         orgs = self.rt.orgs.names(session, [case.gi_id, case.gemeente_id, case.aanbieder_id, case.region_id])
         view.update(
             parties={p: orgs.get(getattr(case, f"{p}_id")) for p in ("gi", "gemeente", "aanbieder", "region")},
-            open_tasks=[self._task_view(session, item, case, with_form=False) for item in self._open_items(session, case.id)],
+            open_tasks=[self._task_view(session, row, case, with_form=False)
+                        for row in session.connection().execute(_OPEN_ITEM_ROWS, {"case_id": case.id})],
             data=dict(case.data),
             history=None,
             ijw_messages=None,

@@ -298,7 +298,7 @@ class MigrationService:
                 self.rt.store.load(session, case.id, case.engine_state, target.spec, target.subprocess_specs,
                                    self.rt.script_engine)
                 self.rt.after_step(session, case, target, LiveWorkflow(workflow, snapshot, case.version),
-                                   saved.touched, now)
+                                   saved.active, now)
             except Exception as error:  # noqa: BLE001 - any failure refuses this case and keeps it as it was
                 result.reasons.append(f"De casus kan niet worden overgezet: {error}")
                 return result

@@ -41,14 +41,17 @@ _LOAD = (
     .order_by(_TASKS.c.seq)
 )
 
-# Tasks in these states can change without changing state (timers store their due time,
-# a started subprocess task collects data), so they are always written.
 _ACTIVE = TaskState.READY | TaskState.WAITING | TaskState.STARTED
 _TOP = ""
 
 
 def _fingerprint(task) -> tuple:
-    return (task.state, task.last_state_change, len(task._children), task.triggered, len(task.internal_data))
+    # An active task can change without changing state: a timer stores its due time and
+    # counts its cycles in internal data. Its internal data is small; compare all of it.
+    internal = repr(task.internal_data) if task.state & _ACTIVE else len(task.internal_data)
+    # The spec name too: migrating a case onto a new version swaps specs without changing states.
+    # The children's ids, not their number: re-predicting a branch replaces children one for one.
+    return (task.task_spec.name, task.state, task.last_state_change, tuple(task._children), task.triggered, internal)
 
 
 @dataclass
@@ -63,8 +66,8 @@ class Snapshot:
 @dataclass
 class Saved:
     state: dict  # workflow-level state, stored on the case row
-    touched: list  # tasks written, parents first
-    active: list  # tasks ready, waiting or started
+    touched: list  # tasks written (they changed), parents first
+    active: list  # every task ready, waiting or started
     inserted: int = 0
     updated: int = 0
     deleted: int = 0
@@ -89,7 +92,7 @@ class WorkflowStore:
                 fp = _fingerprint(task)
                 if task.state & _ACTIVE:
                     active.append(task)
-                if task.id not in snapshot.fingerprints or fp != snapshot.fingerprints[task.id] or task.state & _ACTIVE:
+                if fp != snapshot.fingerprints.get(task.id):
                     dirty.add(task)
                     # A child's stored data is a delta against its parent's data.
                     dirty.update(task.children)

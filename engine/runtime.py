@@ -127,9 +127,10 @@ class Runtime:
         """Called inside the transaction after every persisted step (timers, due dates...)."""
         self._step_hooks.append(hook)
 
-    def after_step(self, session: Session, case, bundle, live, touched, now) -> None:
+    def after_step(self, session: Session, case, bundle, live, active, now) -> None:
+        """`active`: every task that is ready, waiting or started after the step."""
         for hook in self._step_hooks:
-            hook(session, case, bundle, live, touched, now)
+            hook(session, case, bundle, live, active, now)
 
     @property
     def system(self):

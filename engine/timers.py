@@ -67,11 +67,11 @@ def waiting_timers(session: Session, case_id: int) -> dict[str, datetime]:
     return {task_id: due for task_id, due in rows}
 
 
-def sync_timers(session: Session, case: Case, bundle, live, touched, now: datetime) -> None:
+def sync_timers(session: Session, case: Case, bundle, live, active, now: datetime) -> None:
     """Step hook: make the waiting rows of this case match its waiting timer tasks."""
     known = live.timers if live.timers is not None else waiting_timers(session, case.id)
     current: dict[str, tuple] = {}
-    for task in touched:  # every active task is in `touched`, so this sees all waiting timers
+    for task in active:
         if not task.state & TIMER_STATES or not timers_of(task.task_spec):
             continue
         task_id = str(task.id)

@@ -93,3 +93,34 @@ def test_a_case_loaded_by_another_worker_continues_correctly(lus):
     assert result["status"] == "completed"
     assert result["data"]["aanbieder"] == "aanbieder-zuidwest"
     assert result["data"]["advies"] == "elders"
+
+
+def test_rows_rebuild_the_live_workflow_on_a_long_gi_path(client, runtime):
+    """Timers waiting, a call activity, an embedded subprocess, parallel branches, loops."""
+    from .gi_steps import start_gi, step, wait_for_ret_meeting
+
+    case_id = start_gi(client, "P-GI")["id"]
+
+    def check():
+        reloaded, version = _reloaded(runtime, case_id)
+        assert _canonical(runtime, reloaded) == _canonical(runtime, _live(runtime, case_id, version))
+
+    not_on_time = {"tijdig_beschikbaar": False, "gecontracteerd_alternatief": False}
+    walk = [("stap1_plan_van_aanpak", {}), ("stap3_aanbieder_zoeken", {}), ("stap4_overleg_deskundige_gemeente", {}),
+            ("stap5_afstemmen_aanbieder", {**not_on_time, "overbruggingszorg_nodig": True}),
+            ("overbruggingszorg_inzetten", {}),
+            ("a1_hulp_buiten_aanbod", {"passend_buiten_aanbod": False, "aanbieder": None}),
+            ("consultatie_gedragswetenschapper", {}), ("aanmelden_ret", {}), ("meeting", {}),
+            ("ret_bespreking", {"passende_zorg": False, "aanbieder": None, "niet_gecontracteerd": None}),
+            ("opschalen_ben", {}), ("ben_advies", {}), ("stap6_bepaling_jeugdhulp", {}),
+            ("stap7_aanmelden_aanbieder", {}), ("a2_maatwerkcontract", {}), ("stap8a_verzoek_om_toewijzing", {}),
+            ("stap8b_reactie_gemeente", {}), ("stap9_start_jeugdhulp", {}), ("voortgang_bespreken", {}),
+            ("voortgang_bespreken", {}), ("stop_jeugdhulp_melden", {}), ("afsluitende_evaluatie", {})]
+    check()
+    for name, overrides in walk:
+        if name == "meeting":
+            wait_for_ret_meeting(client, case_id)
+        else:
+            step(client, case_id, name, **overrides)
+        check()
+    assert client.case(case_id)["status"] == "completed"
