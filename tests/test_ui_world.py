@@ -52,6 +52,17 @@ def test_the_inbox_puts_overdue_tasks_first_and_filters(world):
     assert "Te laat" in gemeente
 
 
+def test_the_inbox_lists_what_the_api_lists(world):
+    """One query (engine/worklist.py) behind both: same tasks, same order, same filters."""
+    session = _login(world, "jeugdbeschermer")
+    for inbox, api in (("", ""), ("?te_laat=1", "?overdue=true"), ("?vrij=1", "?unassigned=true"),
+                       ("?rol=jeugdbeschermer", "?lane=jeugdbeschermer")):
+        listed = session.get(f"/api/tasks{api}").json
+        assert _references(session.get(f"/inbox{inbox}").get_data(as_text=True)) == \
+            [t["case_reference"] for t in listed], inbox
+    assert all(t["form"] for t in session.get("/api/tasks").json)
+
+
 def test_the_dashboard_shows_the_engines_figures(world):
     """Stuck list, tiles, doorbraak table, charts and heatmap are /api/monitor's figures."""
     session = _login(world, "regiocoordinator")
