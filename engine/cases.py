@@ -301,29 +301,6 @@ class CaseService:
                 raise NotFound("Deze casus bestaat niet.")
             return self._case_view(session, actor, case)
 
-    def list_tasks(self, actor: Actor, lane: str | None = None, overdue: bool | None = None,
-                   due_before: datetime | None = None, unassigned: bool | None = None) -> list[dict]:
-        """The actor's open tasks, most urgent first; filters: one of the actor's lanes,
-        past due or not, due before a moment, claimed by nobody (or by somebody)."""
-        if lane is not None and lane not in actor.roles:
-            raise InvalidData({"lane": ["U heeft geen taken in deze baan; kies een van uw rollen."]})
-        now = self.rt.clock.now()
-        query = select(WorkItem).where(WorkItem.status == "open", WorkItem.organisation_id == actor.organisation_id,
-                                       WorkItem.lane.in_([lane] if lane else sorted(actor.roles)))
-        if overdue is True:
-            query = query.where(WorkItem.due_at < now)
-        elif overdue is False:
-            query = query.where(or_(WorkItem.due_at.is_(None), WorkItem.due_at >= now))
-        if due_before is not None:
-            query = query.where(WorkItem.due_at < due_before)
-        if unassigned is True:
-            query = query.where(WorkItem.claimed_by.is_(None))
-        elif unassigned is False:
-            query = query.where(WorkItem.claimed_by.is_not(None))
-        query = query.order_by(WorkItem.due_at.is_(None), WorkItem.due_at, WorkItem.created_at)
-        with self.rt.reading() as session:
-            return [self._task_view(session, item) for item in session.scalars(query)]
-
     def get_task(self, actor: Actor, item_id: str) -> dict:
         with self.rt.reading() as session:
             item = session.get(WorkItem, item_id)
@@ -402,29 +379,16 @@ class CaseService:
 
     def _task_view(self, session: Session, item: WorkItem, case: Case | None = None, with_form: bool = True) -> dict:
         case = case or session.get(Case, item.case_id)
-        view = {
-            "id": item.id,
-            "case_id": item.case_id,
-            "case_reference": case.reference,
-            "process": item.process_key,
-            "name": item.element_id,
-            "title": item.title,
-            "lane": item.lane,
-            "lane_label": access.ROLE_LABELS.get(item.lane or "", item.lane),
-            "status": item.status,
-            "created_at": item.created_at,
-            "due_at": item.due_at,
-            "overdue": item.due_at is not None and item.status == "open" and item.due_at < self.rt.clock.now(),
-            "claimed_by": item.claimed_by,
-            "claimed_by_name": self._username(session, item.claimed_by),
-        }
+        view = task_summary(item, case, self.rt.clock.now(), self._username(session, item.claimed_by))
         if with_form:
-            bundle = self.rt.library.parsed(session, case.bundle_id)
-            schema = self._schema(session, bundle, item.form)
-            view["form"] = schema
-            fields = (schema or {}).get("properties") or {}
-            view["data"] = {k: v for k, v in case.data.items() if k in fields}
+            view.update(self.task_form(session, item, case))
         return view
+
+    def task_form(self, session: Session, item: WorkItem, case: Case) -> dict:
+        """The task's form as it is served now, and the values its fields have in the case."""
+        schema = self._schema(session, self.rt.library.parsed(session, case.bundle_id), item.form)
+        fields = (schema or {}).get("properties") or {}
+        return {"form": schema, "data": {k: v for k, v in case.data.items() if k in fields}}
 
     # -- helpers ---------------------------------------------------------------------------
 
@@ -505,6 +469,26 @@ class CaseService:
         return list(session.scalars(
             select(WorkItem).where(WorkItem.case_id == case_id, WorkItem.status == "open").order_by(WorkItem.created_at)
         ))
+
+
+def task_summary(item: WorkItem, case: Case, now: datetime, claimed_by_name: str | None) -> dict:
+    """A task as every list and view shows it (without its form)."""
+    return {
+        "id": item.id,
+        "case_id": item.case_id,
+        "case_reference": case.reference,
+        "process": item.process_key,
+        "name": item.element_id,
+        "title": item.title,
+        "lane": item.lane,
+        "lane_label": access.ROLE_LABELS.get(item.lane or "", item.lane),
+        "status": item.status,
+        "created_at": item.created_at,
+        "due_at": item.due_at,
+        "overdue": item.due_at is not None and item.status == "open" and item.due_at < now,
+        "claimed_by": item.claimed_by,
+        "claimed_by_name": claimed_by_name,
+    }
 
 
 def start_roles(start) -> list[str]:

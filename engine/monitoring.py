@@ -13,7 +13,8 @@ Definitions (docs/modelling.md, "Monitoring"):
 - route shares, of the cases where care started: niet-gecontracteerd (case data
   `niet_gecontracteerd`), via RET / via BEN (a completed task with property `kpi` = `ret` /
   `ben` whose form said `passende_zorg`); gecontracteerd is the rest.
-- escalations: tasks with `kpi` = `escalatie`.
+- escalations: tasks with `kpi` = `escalatie`; beside them the cases that reached the RET /
+  the BEN (that got a task with `kpi` = `ret` / `ben`).
 - outcomes: `resultaat` (GI) or `einde_reden` (WBW) in the case data.
 - median and p90 (nearest rank: the smallest value with at least 90 % of the values at or
   below it), in days.
@@ -78,7 +79,7 @@ class Monitoring:
         now = self.rt.clock.now()
         with self.rt.reading() as session:
             tasks = session.execute(
-                select(WorkItem, Case.reference, Case.process_key)
+                select(WorkItem, Case.reference, Case.process_key, Case.bundle_id)
                 .join(Case, Case.id == WorkItem.case_id)
                 .where(WorkItem.status == "open", WorkItem.due_at < now, Case.region_id == region)
                 .order_by(WorkItem.due_at, WorkItem.created_at)
@@ -86,36 +87,36 @@ class Monitoring:
             ).all()
             started = exists().where(IjwMessage.case_id == Timer.case_id, IjwMessage.code == START_ZORG)
             norms = session.execute(
-                select(Timer, Case.reference, Case.process_key)
+                select(Timer, Case.reference, Case.process_key, Case.bundle_id)
                 .join(Case, Case.id == Timer.case_id)
                 .where(Case.region_id == region, Case.status == "running", Timer.norm.is_not(None),
                        Timer.status.in_(("waiting", "fired")), Timer.due_at < now, ~started)
                 .order_by(Timer.due_at)
                 .limit(limit)
             ).all()
-            holders = self._holders(session, {timer.case_id for timer, _ref, _process in norms})
-            rows = [self._task_row(session, item, reference, process, now) for item, reference, process in tasks]
-            rows += [self._norm_row(session, timer, reference, process, holders.get(timer.case_id), now)
-                     for timer, reference, process in norms]
+            holders = self._holders(session, {timer.case_id for timer, *_case in norms})
+            rows = [self._task_row(session, item, case, now) for item, *case in tasks]
+            rows += [self._norm_row(session, timer, case, holders.get(timer.case_id), now) for timer, *case in norms]
         rows.sort(key=lambda row: (row["due_at"], row["case_id"]))
         return rows[:limit]
 
-    def _task_row(self, session, item: WorkItem, reference: str, process: str, now: datetime) -> dict:
-        return self._row(session, "taak", item.case_id, reference, process, item.process_key, item.element_id,
+    def _task_row(self, session, item: WorkItem, case: tuple, now: datetime) -> dict:
+        return self._row(session, "taak", item.case_id, case, item.process_key, item.element_id,
                          item.title, item.lane, item.organisation_id, item.created_at, item.due_at, now)
 
-    def _norm_row(self, session, timer: Timer, reference: str, process: str, holder: WorkItem | None,
-                  now: datetime) -> dict:
+    def _norm_row(self, session, timer: Timer, case: tuple, holder: WorkItem | None, now: datetime) -> dict:
         lane, organisation = (holder.lane, holder.organisation_id) if holder else (None, None)
-        row = self._row(session, "norm", timer.case_id, reference, process, timer.process_key, timer.element_id,
+        row = self._row(session, "norm", timer.case_id, case, timer.process_key, timer.element_id,
                         timer.norm, lane, organisation, timer.created_at, timer.due_at, now)
         row["current_step"] = holder.title if holder else None
         return row
 
-    def _row(self, session, kind, case_id, reference, process, step_process, element_id, step, lane, organisation_id,
+    def _row(self, session, kind, case_id, case: tuple, step_process, element_id, step, lane, organisation_id,
              since, due, now) -> dict:
+        reference, process, bundle_id = case  # as selected beside the work item or timer
         return {
             "kind": kind, "case_id": case_id, "case_reference": reference, "process": process,
+            "process_name": self.rt.library.parsed(session, bundle_id).name,
             "step_process": step_process, "element_id": element_id, "step": step,
             "lane": lane, "lane_label": access.ROLE_LABELS.get(lane or "", lane),
             "organisation": self.rt.orgs.names(session, [organisation_id]).get(organisation_id),
@@ -195,6 +196,7 @@ class Monitoring:
                 .join(Case, Case.id == WorkItem.case_id)
                 .where(*scope, WorkItem.element_id.in_(sorted(roles["escalatie"])))
             ).all() if roles["escalatie"] else []
+            reached = self._cases_reaching(session, scope, roles)
             names = self.rt.orgs.names(session, {region} | {c.gi_id for c in cases} | {c.gemeente_id for c in cases})
 
         waits: dict[int, float] = {}
@@ -218,7 +220,7 @@ class Monitoring:
                 "per_gemeente": self._wait_groups(cases, waits, within, today, "gemeente_id", names),
             },
             "routes": self._routes(cases, starts, outcomes_by_role, roles),
-            "escalations": self._escalations(escalations, starts),
+            "escalations": self._escalations(escalations, starts, reached),
             "outcomes": self._outcomes(cases),
         }
 
@@ -262,6 +264,21 @@ class Monitoring:
             if ((details or {}).get("data") or {}).get("passende_zorg") is True:
                 found[element_id].add(case_id)
         return found
+
+    @staticmethod
+    def _cases_reaching(session, scope, roles: dict[str, set[str]]) -> dict[str, set[int]]:
+        """Per opschaalroute level (ret, ben): the cases that got a task of that level."""
+        reached: dict[str, set[int]] = {"ret": set(), "ben": set()}
+        levels = {element_id: level for level in reached for element_id in roles[level]}
+        if levels:
+            rows = session.execute(
+                select(WorkItem.case_id, WorkItem.element_id).distinct()
+                .join(Case, Case.id == WorkItem.case_id)
+                .where(*scope, WorkItem.element_id.in_(sorted(levels)))
+            )
+            for case_id, element_id in rows:
+                reached[levels[element_id]].add(case_id)
+        return reached
 
     @staticmethod
     def _wait_group(cases, waits: dict[int, float], within: dict[int, bool], today: date) -> dict:
@@ -308,7 +325,7 @@ class Monitoring:
         }
 
     @staticmethod
-    def _escalations(rows, starts: dict[int, date]) -> dict:
+    def _escalations(rows, starts: dict[int, date], reached: dict[str, set[int]]) -> dict:
         done = [_days(completed, created) for _case, status, created, completed in rows
                 if status == "completed" and completed]
         to_start = [float((starts[case_id] - created.astimezone(AMSTERDAM).date()).days)
@@ -322,6 +339,8 @@ class Monitoring:
             "p90_days_to_handle": p90(done),
             "started_after_escalation": len(to_start),
             "median_days_to_start_zorg": median(to_start),
+            "to_ret": len(reached["ret"]),
+            "to_ben": len(reached["ben"]),
         }
 
     @staticmethod

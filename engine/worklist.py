@@ -1,9 +1,10 @@
-"""A user's open tasks as the inbox shows them: with the case's parties, who claimed what,
-and what is overdue.
+"""A user's open tasks across cases: the one query behind the API's `GET /api/tasks` and
+the web UI's inbox, case and task pages.
 
-The same rule as CaseService.list_tasks decides what a user sees (the lane is one of the
-user's roles and the task's organisation is the user's); this adds what a person scanning
-a list needs, in one query per page instead of one per row.
+Who sees a task: its lane is one of the user's roles and its organisation is the user's.
+Most urgent first: by due date (so whatever is past due comes first), tasks without one
+last, the oldest first among equals. One query for the whole list, plus one for the names
+of whoever claimed the tasks; organisations, processes and forms come from their caches.
 """
 
 from __future__ import annotations
@@ -12,10 +13,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
+from sqlalchemy.orm import defer
 
 from . import access, directory
 from .access import Actor
+from .cases import task_summary
+from .errors import InvalidData
 from .models import Case, WorkItem
 
 if TYPE_CHECKING:
@@ -23,34 +27,45 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True)
-class InboxFilter:
+class TaskFilter:
     lane: str | None = None  # one of the user's roles
-    overdue: bool = False
-    unassigned: bool = False
+    overdue: bool | None = None  # True: past due only; False: not past due (or without a due date)
+    due_before: datetime | None = None  # due before this moment
+    unassigned: bool | None = None  # True: claimed by nobody; False: claimed by somebody
     mine: bool = False  # claimed by the user
     case_id: int | None = None
 
 
-def open_tasks(rt: Runtime, actor: Actor, filters: InboxFilter | None = None, limit: int = 500) -> list[dict]:
-    """The actor's open tasks across cases, oldest first (the caller sorts for display)."""
-    filters = filters or InboxFilter()
-    roles = sorted(actor.roles & access.TASK_ROLES)
-    if filters.lane:
-        roles = [r for r in roles if r == filters.lane]
-    if not roles or actor.organisation_id is None:
+def open_tasks(rt: Runtime, actor: Actor, filters: TaskFilter = TaskFilter(), with_forms: bool = False,
+               limit: int | None = None) -> list[dict]:
+    """The actor's open tasks, most urgent first, each with its case's process name and
+    parties (gi, gemeente, aanbieder) and whether the actor claimed it; with `with_forms`
+    also its form and the values its fields have. A lane that is not one of the actor's
+    roles is refused (422)."""
+    if filters.lane is not None and filters.lane not in actor.roles:
+        raise InvalidData({"lane": ["U heeft geen taken in deze baan; kies een van uw rollen."]})
+    lanes = [filters.lane] if filters.lane else sorted(actor.roles & access.TASK_ROLES)
+    if not lanes or actor.organisation_id is None:
         return []
     now = rt.clock.now()
     query = (
         select(WorkItem, Case)
         .join(Case, Case.id == WorkItem.case_id)
-        .where(WorkItem.status == "open", WorkItem.organisation_id == actor.organisation_id, WorkItem.lane.in_(roles))
-        .order_by(WorkItem.created_at)
+        .options(defer(Case.engine_state))
+        .where(WorkItem.status == "open", WorkItem.organisation_id == actor.organisation_id, WorkItem.lane.in_(lanes))
+        .order_by(WorkItem.due_at.is_(None), WorkItem.due_at, WorkItem.created_at)
         .limit(limit)
     )
-    if filters.overdue:
-        query = query.where(WorkItem.due_at.is_not(None), WorkItem.due_at < now)
-    if filters.unassigned:
+    if filters.overdue is True:
+        query = query.where(WorkItem.due_at < now)
+    elif filters.overdue is False:
+        query = query.where(or_(WorkItem.due_at.is_(None), WorkItem.due_at >= now))
+    if filters.due_before is not None:
+        query = query.where(WorkItem.due_at < filters.due_before)
+    if filters.unassigned is True:
         query = query.where(WorkItem.claimed_by.is_(None))
+    elif filters.unassigned is False:
+        query = query.where(WorkItem.claimed_by.is_not(None))
     if filters.mine:
         query = query.where(WorkItem.claimed_by == actor.id)
     if filters.case_id is not None:
@@ -59,29 +74,15 @@ def open_tasks(rt: Runtime, actor: Actor, filters: InboxFilter | None = None, li
         rows = session.execute(query).all()
         claimers = directory.usernames(session, [item.claimed_by for item, _ in rows])
         names = rt.orgs.names(session, {org for _, case in rows for org in (case.gi_id, case.gemeente_id, case.aanbieder_id)})
-        bundles = {case.bundle_id for _, case in rows}
-        process_names = {bundle_id: rt.library.parsed(session, bundle_id).name for bundle_id in bundles}
-        return [_row(item, case, now, actor, claimers, names, process_names) for item, case in rows]
-
-
-def _row(item: WorkItem, case: Case, now: datetime, actor: Actor, claimers: dict, names: dict, process_names: dict) -> dict:
-    return {
-        "id": item.id,
-        "case_id": case.id,
-        "case_reference": case.reference,
-        "process": case.process_key,
-        "process_name": process_names.get(case.bundle_id, case.process_key),
-        "element_id": item.element_id,
-        "title": item.title,
-        "lane": item.lane,
-        "lane_label": access.ROLE_LABELS.get(item.lane or "", item.lane),
-        "created_at": item.created_at,
-        "due_at": item.due_at,
-        "overdue": item.due_at is not None and item.due_at < now,
-        "claimed_by": item.claimed_by,
-        "claimed_by_name": claimers.get(item.claimed_by),
-        "claimed_by_me": item.claimed_by is not None and item.claimed_by == actor.id,
-        "gi": names.get(case.gi_id),
-        "gemeente": names.get(case.gemeente_id),
-        "aanbieder": names.get(case.aanbieder_id),
-    }
+        tasks = []
+        for item, case in rows:
+            task = task_summary(item, case, now, claimers.get(item.claimed_by))
+            task.update(
+                case_process_name=rt.library.parsed(session, case.bundle_id).name,
+                claimed_by_me=item.claimed_by is not None and item.claimed_by == actor.id,
+                gi=names.get(case.gi_id), gemeente=names.get(case.gemeente_id), aanbieder=names.get(case.aanbieder_id),
+            )
+            if with_forms:
+                task.update(rt.cases.task_form(session, item, case))
+            tasks.append(task)
+        return tasks

@@ -109,6 +109,8 @@ def _load(runtime) -> dict:
         item(c6, "overbruggingszorg_inzetten", "jeugdbeschermer", gi_a, "2027-06-20", due="2027-07-05")
         item(elsewhere, "stap3_aanbieder_zoeken", "jeugdbeschermer", gi_a, "2027-01-02", due="2027-01-10")
         item(c5, "ret_bespreking", "ret", region, "2027-06-01", process="opschaalroute")
+        item(c3, "ret_bespreking", "ret", region, "2027-02-10", completed_at="2027-02-17", process="opschaalroute")
+        item(c3, "ben_advies", "ben", region, "2027-02-18", completed_at="2027-02-25", process="opschaalroute")
 
         def timer(case_id, status, created, due, fired=None, process="gi_verwijsproces",
                   element="doorbraak_termijn_verstreken", norm="Passende zorg binnen 3 maanden"):
@@ -141,8 +143,8 @@ def test_stuck_list_most_overdue_first_with_who_holds_the_ball(dataset):
     assert norm["step"] == "Passende zorg binnen 3 maanden"
     assert (norm["lane"], norm["organisation"]) == ("jeugdbeschermer", "William Schrikker Jeugdbescherming")
     assert norm["current_step"] == "stap3 aanbieder zoeken"
-    assert (task["lane_label"], task["organisation"], task["case_reference"]) == \
-        ("Jeugdbeschermer (GI)", "William Schrikker Jeugdbescherming", "KPI-5")
+    assert (task["lane_label"], task["organisation"], task["case_reference"], task["process_name"]) == \
+        ("Jeugdbeschermer (GI)", "William Schrikker Jeugdbescherming", "KPI-5", "GI verwijsproces")
     assert task["waiting_since"] == _at("2027-05-20") and task["due_at"] == _at("2027-06-01")
 
 
@@ -173,10 +175,11 @@ def test_kpis_on_the_hand_computed_dataset(dataset):
         "counts": {"niet_gecontracteerd": 2, "via_ret": 1, "via_ben": 1, "gecontracteerd": 2},
         "shares": {"niet_gecontracteerd": 0.5, "via_ret": 0.25, "via_ben": 0.25, "gecontracteerd": 0.5},
     }
-    # One escalation (case 4): handled in 4 days; care started 60 days after it.
+    # One escalation (case 4): handled in 4 days; care started 60 days after it. Cases 3 and 5
+    # reached the RET (5 is there now), 3 the BEN too.
     assert kpi["escalations"] == {"count": 1, "open": 0, "completed": 1, "median_days_to_handle": 4.0,
                                   "p90_days_to_handle": 4.0, "started_after_escalation": 1,
-                                  "median_days_to_start_zorg": 60.0}
+                                  "median_days_to_start_zorg": 60.0, "to_ret": 2, "to_ben": 1}
     assert kpi["outcomes"] == {"doelen_behaald": 2, "uitval": 1}
     assert runtime.monitoring.kpi(coordinator, process="wbw_toewijzing")["cases"] == 0
 

@@ -3,14 +3,13 @@ finished cases, escalations."""
 
 from __future__ import annotations
 
+import json
 import re
+from html import unescape
 
 import pytest
-from sqlalchemy import select
 
-from engine import directory
-from engine.models import User
-from webapi.ui import dashboard_data
+from webapi.ui.filters import getal, procent
 
 from .conftest import BACKENDS
 from .test_ui_pages import Session
@@ -53,37 +52,121 @@ def test_the_inbox_puts_overdue_tasks_first_and_filters(world):
     assert "Te laat" in gemeente
 
 
-def test_the_dashboard_data_adapter(world):
-    data = dashboard_data.load(world.runtime, _actor(world, "regiocoordinator"))
-    assert [(r.case_reference, r.element_id, r.days_overdue) for r in data.stuck] == [
-        ("GI-2026-0105", "stap5_afstemmen_aanbieder", 12),
-        ("GI-2026-0106", "stap8b_reactie_gemeente", 4),
-        ("GI-2026-0109", "stap5_afstemmen_aanbieder", 2),
+def test_the_inbox_lists_what_the_api_lists(world):
+    """One query (engine/worklist.py) behind both: same tasks, same order, same filters."""
+    session = _login(world, "jeugdbeschermer")
+    for inbox, api in (("", ""), ("?te_laat=1", "?overdue=true"), ("?vrij=1", "?unassigned=true"),
+                       ("?rol=jeugdbeschermer", "?lane=jeugdbeschermer")):
+        listed = session.get(f"/api/tasks{api}").json
+        assert _references(session.get(f"/inbox{inbox}").get_data(as_text=True)) == \
+            [t["case_reference"] for t in listed], inbox
+    assert all(t["form"] for t in session.get("/api/tasks").json)
+
+
+def test_the_dashboard_shows_the_engines_figures(world):
+    """Stuck list, tiles, doorbraak table, charts and heatmap are /api/monitor's figures."""
+    session = _login(world, "regiocoordinator")
+    with world.clock.stopped():
+        page = session.get("/dashboard").get_data(as_text=True)
+        stuck = session.get("/api/monitor/stuck").json
+        kpi = session.get("/api/monitor/kpi").json
+        heatmaps = {p: session.get(f"/api/monitor/heatmap?process={p}").json for p in ("gi_verwijsproces", "opschaalroute")}
+
+    # The engine's stuck rows, most overdue first; the overdue tasks of this world among them.
+    assert _rows(page) == [row["case_reference"] for row in stuck]
+    tasks = [(r["case_reference"], r["element_id"], r["days_overdue"], r["organisation"]) for r in stuck
+             if r["kind"] == "taak"]
+    assert tasks == [
+        ("GI-2026-0105", "stap5_afstemmen_aanbieder", 12.0, "Jeugdbescherming Brabant"),
+        ("GI-2026-0106", "stap8b_reactie_gemeente", 4.0, "Gemeente Roosendaal"),
+        ("GI-2026-0109", "stap5_afstemmen_aanbieder", 2.0, "Jeugdbescherming Brabant"),
     ]
-    assert data.stuck[1].organisation == "Gemeente Roosendaal"
-    kpi = data.kpi
-    assert kpi.routes == {"gecontracteerd": 3, "niet_gecontracteerd": 1, "ret": 1, "ben": 0}
-    assert kpi.outcomes == {"doelen_behaald": 2, "niet_haalbaar": 1, "uitval": 1}
-    assert kpi.escalations["ret"] == 2  # GI-2026-0103 (done) and GI-2026-0104 (at the RET now)
-    wsg = next(g for g in kpi.per_gi if g.name == "William Schrikker Jeugdbescherming")
-    assert (wsg.cases, wsg.started, wsg.median_days, wsg.share_within_3m) == (1, 1, 40, 1.0)
-    assert kpi.overall.started == 4
-    heat = data.heatmap["gi_verwijsproces"]
-    assert heat["stap5_afstemmen_aanbieder"].waiting_now == 2
-    assert heat["stap1_plan_van_aanpak"].waiting_now == 1
-    assert data.heatmap["opschaalroute"]["ret_bespreking"].waiting_now == 1
-    assert heat["stap3_aanbieder_zoeken"].median_wait > 0
+    assert _days_late(page) == [_days(round(row["days_overdue"])) for row in stuck]
+
+    total, routes, escalations = kpi["start_zorg"]["total"], kpi["routes"], kpi["escalations"]
+    assert (total["started"], routes["counts"], kpi["outcomes"]) == (
+        4, {"gecontracteerd": 3, "niet_gecontracteerd": 1, "via_ret": 1, "via_ben": 0},
+        {"doelen_behaald": 2, "niet_haalbaar": 1, "uitval": 1})
+    assert (escalations["to_ret"], escalations["to_ben"]) == (2, 0)  # GI-2026-0103 (done) and 0104 (at the RET)
+    tiles = _tiles(page)
+    care = tiles["Passende zorg binnen 3 maanden"]
+    assert care[0] == procent(total["share_within_norm"])
+    assert f"van {total['started']} casussen met start zorg" in care[1]
+    assert f"{total['waiting_without_start']} wachten nog" in care[1]
+    assert tiles["Gecontracteerde zorg"][0] == procent(routes["shares"]["gecontracteerd"])
+    assert tiles["Niet-gecontracteerd (A1/A2)"][0] == procent(routes["shares"]["niet_gecontracteerd"])
+    assert tiles["Via RET / BEN"] == (f"{procent(routes['shares']['via_ret'])}/{procent(routes['shares']['via_ben'])}",
+                                      "1 RET · 0 BEN")
+    assert tiles["Escalaties"] == (str(escalations["count"]), (
+        f"{escalations['open']} open · {total['waiting_past_norm']} over 3-maandentermijn zonder start zorg · "
+        "2 naar RET · 0 naar BEN"))
+    assert tiles["Vastgelopen"][0] == str(len(stuck))
+
+    # The doorbraak table and the charts per GI and per gemeente.
+    wsg = next(g for g in kpi["start_zorg"]["per_gi"] if g["organisation"] == "William Schrikker Jeugdbescherming")
+    assert (wsg["started"], wsg["median_days"], wsg["share_within_norm"]) == (1, 40.0, 1.0)
+    table = _doorbraak_table(page)
+    for party, chart, groups in (("GI", "grafiek-gi", kpi["start_zorg"]["per_gi"]),
+                                 ("Gemeente", "grafiek-gemeente", kpi["start_zorg"]["per_gemeente"])):
+        for g in groups:
+            assert table[(g["organisation"], party)] == [
+                str(g["started"]), getal(g["median_days"]), getal(g["p90_days"]), procent(g["share_within_norm"]),
+                str(g["waiting_without_start"]), str(g["waiting_past_norm"])]
+            assert _chart_rows(page, chart)[g["organisation"]] == \
+                f"{g['median_days']:.0f} dagen (p90 {g['p90_days']:.0f})"
+
+    # The heatmap on each diagram: the engine's elements where cases were.
+    for process, heatmap in heatmaps.items():
+        visited = {e["element_id"]: e for e in heatmap["elements"] if e["count"]}
+        assert {k: (c["title"], c["waiting_now"], c["median"], c["p90"]) for k, c in _heat(page, process).items()} == {
+            k: (e["title"], e["waiting_now"], e["median_wait_days"], e["p90_wait_days"]) for k, e in visited.items()}
+    assert _heat(page, "gi_verwijsproces")["stap5_afstemmen_aanbieder"]["waiting_now"] == 2
+    assert _heat(page, "opschaalroute")["ret_bespreking"]["waiting_now"] == 1
+    slowest = max(e["median_wait_days"] for h in heatmaps.values() for e in h["elements"] if e["count"])
+    assert next(iter(_chart_rows(page, "grafiek-stappen").values())).startswith(getal(slowest, 1) + " dagen")
 
 
 def test_the_dashboard_page_is_for_the_coordinator(world):
-    page = _login(world, "regiocoordinator").get("/dashboard?sorteer=casus&richting=af").get_data(as_text=True)
-    assert _rows(page)[:3] == ["GI-2026-0109", "GI-2026-0106", "GI-2026-0105"]
+    session = _login(world, "regiocoordinator")
+    with world.clock.stopped():
+        page = session.get("/dashboard?sorteer=casus&richting=af").get_data(as_text=True)
+        references = [row["case_reference"] for row in session.get("/api/monitor/stuck").json]
+    assert _rows(page) == sorted(references, reverse=True)
     assert 'aria-sort="descending"' in page
     assert "Wachttijd per stap" in page and "<svg" in page
     assert _login(world, "jeugdbeschermer").get("/dashboard").status_code == 403
 
 
-def _actor(world, username):
-    with world.runtime.reading() as session:
-        user_id = session.scalar(select(User.id).where(User.username == username))
-        return directory.actor_for(session, user_id)
+def _days(days: int) -> str:
+    return f"{days} {'dag' if days == 1 else 'dagen'}"
+
+
+def _tiles(html: str) -> dict[str, tuple[str, str]]:
+    found = re.findall(r'<span class="tile__label">([^<]+)</span>\s*<span class="tile__value">(.*?)</span>\s*'
+                       r'<span class="tile__note">([^<]*)</span>', html)
+    return {label: (unescape(re.sub(r"<[^>]+>", "", value)).strip(), unescape(note).strip())
+            for label, value, note in found}
+
+
+def _days_late(html: str) -> list[str]:
+    return re.findall(r'<td data-label="Dagen te laat"><span class="badge badge--bad">([^<]+)</span>', html)
+
+
+def _doorbraak_table(html: str) -> dict[tuple[str, str], list[str]]:
+    section = html[html.index('id="doorbraak-titel"'):]
+    rows = re.findall(r'<tr><th scope="row">([^<]+) <span class="muted small">(GI|Gemeente)</span></th>(.*?)</tr>',
+                      section, re.S)
+    return {(unescape(name), party): re.findall(r"<td>([^<]*)</td>", cells) for name, party, cells in rows}
+
+
+def _chart_rows(html: str, chart: str) -> dict[str, str]:
+    """A chart's table: label → value as shown, in the chart's order."""
+    figure = html[html.index(f'id="{chart}-titel"'):]
+    figure = figure[:figure.index("</figure>")]
+    return {unescape(label): unescape(value)
+            for label, value in re.findall(r'<tr><th scope="row">([^<]+)</th><td>([^<]+)</td>', figure)}
+
+
+def _heat(html: str, process: str) -> dict[str, dict]:
+    figure = html[html.index(f'id="heatmap-{process}"'):]
+    return json.loads(re.search(r'<script type="application/json" data-bpmn-heat>(.*?)</script>', figure, re.S)[1])

@@ -8,6 +8,7 @@ theirs set directly here, to tell the story the pages show.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -26,13 +27,23 @@ from .gi_steps import GEMEENTE_MANDAAT, GEMEENTE_OVERLEG, START, STEP_DATA, star
 
 
 class TravelClock(Clock):
-    """Real time shifted by an offset the test moves."""
+    """Real time shifted by an offset the test moves; held still while `stopped`."""
 
     def __init__(self):
         self.offset = timedelta(0)
+        self.held: datetime | None = None
 
     def now(self) -> datetime:
-        return datetime.now(UTC) + self.offset
+        return self.held or datetime.now(UTC) + self.offset
+
+    @contextmanager
+    def stopped(self):
+        """Time stands still inside, so two requests see the same moment."""
+        self.held = self.now()
+        try:
+            yield
+        finally:
+            self.held = None
 
     def days_ago(self, days: float) -> None:
         self.offset = -timedelta(days=days)

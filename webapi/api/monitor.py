@@ -17,6 +17,7 @@ class StuckSchema(BaseSchema):
     case_id = ma.fields.Integer()
     case_reference = ma.fields.String()
     process = ma.fields.String()
+    process_name = ma.fields.String(metadata={"description": "Naam van het proces van de casus"})
     step_process = ma.fields.String()
     element_id = ma.fields.String()
     step = ma.fields.String(allow_none=True)
@@ -73,6 +74,8 @@ class EscalationsSchema(BaseSchema):
     p90_days_to_handle = ma.fields.Float(allow_none=True)
     started_after_escalation = ma.fields.Integer()
     median_days_to_start_zorg = ma.fields.Float(allow_none=True)
+    to_ret = ma.fields.Integer(metadata={"description": "Casussen die bij de RET kwamen (een taak met kpi=ret)"})
+    to_ben = ma.fields.Integer(metadata={"description": "Casussen die bij het BEN kwamen (een taak met kpi=ben)"})
 
 
 class KpiSchema(BaseSchema):

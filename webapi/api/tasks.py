@@ -8,6 +8,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from engine.scripting import AMSTERDAM
+from engine.worklist import TaskFilter, open_tasks
 
 from ..auth import current_actor, runtime
 from ..schemas import BaseSchema, ma
@@ -55,7 +56,7 @@ class Tasks(MethodView):
     @blp.doc(security=[{"bearer": []}])
     def get(self, filters):
         """Uw open taken (baan is een van uw rollen en de casus hoort bij uw organisatie), de dringendste eerst."""
-        return runtime().cases.list_tasks(current_actor(), **filters)
+        return open_tasks(runtime(), current_actor(), TaskFilter(**filters), with_forms=True)
 
 
 @blp.route("/<task_id>")

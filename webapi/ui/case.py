@@ -8,7 +8,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from engine import casefacts
 from engine.diagram import case_diagrams
 from engine.errors import InvalidData
-from engine.worklist import InboxFilter, open_tasks
+from engine.worklist import TaskFilter, open_tasks
 
 from . import formrender
 from .blueprint import blp, processes, runtime
@@ -31,7 +31,7 @@ def cases():
 def case(case_id: int):
     actor, rt = current_user(), runtime()
     view = rt.cases.get_case(actor, case_id)
-    mine = {t["id"] for t in open_tasks(rt, actor, InboxFilter(case_id=case_id))}
+    mine = {t["id"] for t in open_tasks(rt, actor, TaskFilter(case_id=case_id))}
     sections = casefacts.sections(rt, case_id, view["data"]) if view["data"] is not None else None
     timeline = casefacts.timeline(rt, case_id, view["history"], view["ijw_messages"])
     now = rt.clock.now()
@@ -68,7 +68,7 @@ def start_case(process: str):
             "ui/start.html", process=definition, form=formrender.render(schema, data, error.errors)
         ), 422
     flash(f"Casus {started['reference']} is gestart.", "success")
-    first = open_tasks(rt, actor, InboxFilter(case_id=started["id"]))
+    first = open_tasks(rt, actor, TaskFilter(case_id=started["id"]))
     if first:
         return redirect(url_for("ui.task", task_id=first[0]["id"]))
     return redirect(url_for("ui.case", case_id=started["id"]))

@@ -1,24 +1,33 @@
-"""The regiocoördinator's dashboard: stuck cases, KPIs, waiting times, the heatmap."""
+"""The regiocoördinator's dashboard: stuck cases, KPIs, waiting times, the heatmap.
+
+Every figure is the engine's (engine/monitoring.py, the same as /api/monitor/stuck, /kpi
+and /heatmap); this module only sorts, labels and lays them out.
+"""
 
 from __future__ import annotations
 
 from flask import render_template, request
 
-from engine.errors import NotFound
+from engine.access import Actor
 
-from . import dashboard_data
 from .blueprint import blp, processes, runtime
 from .charts import bar_chart
 from .session import current_user, role_required
 
 STUCK_COLUMNS = {
-    "casus": ("Casus", lambda r: r.case_reference),
-    "proces": ("Proces", lambda r: r.process_name),
-    "stap": ("Stap", lambda r: r.step_title),
-    "bij": ("Ligt bij", lambda r: (r.organisation or "", r.lane_label or "")),
-    "wacht": ("Wacht sinds", lambda r: r.waiting_since),
-    "termijn": ("Termijn", lambda r: r.due),
-    "te_laat": ("Dagen te laat", lambda r: r.days_overdue),
+    "casus": ("Casus", lambda r: r["case_reference"]),
+    "proces": ("Proces", lambda r: r["process_name"]),
+    "stap": ("Stap", lambda r: r["step"] or ""),
+    "bij": ("Ligt bij", lambda r: (r["organisation"] or "", r["lane_label"] or "")),
+    "wacht": ("Wacht sinds", lambda r: r["waiting_since"]),
+    "termijn": ("Termijn", lambda r: r["due_at"]),
+    "te_laat": ("Dagen te laat", lambda r: r["days_overdue"]),
+}
+OUTCOME_LABELS = {
+    "doelen_behaald": "Doelen behaald",
+    "niet_haalbaar": "Doelen niet haalbaar",
+    "uitval": "Uitval",
+    "achttien_jaar": "18 jaar geworden",
 }
 # Heatmap colours by median wait in days: up to LOW calm, up to HIGH amber, above red.
 HEAT_LOW, HEAT_HIGH = 5, 20
@@ -28,66 +37,64 @@ STEP_CHART_ROWS = 12
 @blp.route("/dashboard")
 @role_required("regiocoordinator")
 def dashboard():
-    data = dashboard_data.load(runtime(), current_user())
+    actor, monitoring = current_user(), runtime().monitoring
+    kpi = monitoring.kpi(actor)
     sort = request.args.get("sorteer") if request.args.get("sorteer") in STUCK_COLUMNS else "te_laat"
     descending = request.args.get("richting", "af" if sort == "te_laat" else "op") == "af"
-    stuck = sorted(data.stuck, key=STUCK_COLUMNS[sort][1], reverse=descending)
+    stuck = sorted(monitoring.stuck(actor), key=STUCK_COLUMNS[sort][1], reverse=descending)
+    heatmaps = _heatmaps(actor)
     return render_template(
-        "ui/dashboard.html", data=data, stuck=stuck, columns=STUCK_COLUMNS, sort=sort, descending=descending,
-        charts=_charts(data), heatmaps=_heatmaps(data), heat_low=HEAT_LOW, heat_high=HEAT_HIGH,
+        "ui/dashboard.html", kpi=kpi, stuck=stuck, columns=STUCK_COLUMNS, sort=sort, descending=descending,
+        charts=_charts(kpi, heatmaps), heatmaps=heatmaps, heat_low=HEAT_LOW, heat_high=HEAT_HIGH,
     )
 
 
-def _charts(data: dashboard_data.Dashboard) -> dict:
+def _heatmaps(actor: Actor) -> list[dict]:
+    """The engine's heatmap of every deployed process whose elements the region's cases
+    visited, the most visited first; per element only where cases were."""
+    result = []
+    for process in processes().list(actor):
+        visited = [e for e in runtime().monitoring.heatmap(actor, process["key"])["elements"] if e["count"]]
+        if not visited:
+            continue
+        cells = {
+            e["element_id"]: {"title": e["title"], "waiting_now": e["waiting_now"], "median": e["median_wait_days"],
+                              "p90": e["p90_wait_days"], "level": _level(e["median_wait_days"])}
+            for e in visited
+        }
+        xml = processes().get(actor, process["key"])["bpmn"]
+        result.append({"process": process["key"], "name": process["name"], "xml": xml, "cells": cells,
+                       "visits": sum(e["count"] for e in visited)})
+    return sorted(result, key=lambda h: -h["visits"])
+
+
+def _charts(kpi: dict, heatmaps: list[dict]) -> dict:
     steps = sorted(
-        ((cell.title or element, cell.median_wait, cell.p90_wait)
-         for cells in data.heatmap.values() for element, cell in cells.items()),
+        ((cell["title"], cell["median"], cell["p90"]) for h in heatmaps for cell in h["cells"].values()),
         key=lambda row: -(row[1] or 0),
     )[:STEP_CHART_ROWS]
-    kpi = data.kpi
+    routes, start_zorg = kpi["routes"]["counts"], kpi["start_zorg"]
     return {
         "steps": bar_chart("Wachttijd per stap (mediaan, streep = p90)", steps, "dagen", marker_label="p90",
                            warn=HEAT_LOW, bad=HEAT_HIGH, fmt=lambda v: f"{v:.1f}".replace(".", ","), size="wide"),
-        "routes": bar_chart("Route naar passende zorg", [
-            ("Gecontracteerd", kpi.routes["gecontracteerd"], None),
-            ("Niet-gecontracteerd (A1/A2)", kpi.routes["niet_gecontracteerd"], None),
-            ("Via RET", kpi.routes["ret"], None),
-            ("Via BEN", kpi.routes["ben"], None),
-        ], "verwijzingen"),
-        "gemeente": bar_chart("Dagen tot start passende zorg per gemeente (mediaan, streep = p90)",
-                              [(g.name, g.median_days, g.p90_days) for g in kpi.per_gemeente], "dagen",
-                              marker_label="p90", warn=60, bad=92),
-        "gi": bar_chart("Dagen tot start passende zorg per GI (mediaan, streep = p90)",
-                        [(g.name, g.median_days, g.p90_days) for g in kpi.per_gi], "dagen",
-                        marker_label="p90", warn=60, bad=92),
+        "routes": bar_chart("Route naar passende zorg (casussen met start zorg)", [
+            ("Gecontracteerd", routes["gecontracteerd"], None),
+            ("Niet-gecontracteerd (A1/A2)", routes["niet_gecontracteerd"], None),
+            ("Via RET", routes["via_ret"], None),
+            ("Via BEN", routes["via_ben"], None),
+        ], "casussen"),
+        "gemeente": _wait_chart("Dagen tot start passende zorg per gemeente (mediaan, streep = p90)",
+                                start_zorg["per_gemeente"]),
+        "gi": _wait_chart("Dagen tot start passende zorg per GI (mediaan, streep = p90)", start_zorg["per_gi"]),
         "outcomes": bar_chart("Uitkomst bij einde hulp", [
-            ("Doelen behaald", kpi.outcomes["doelen_behaald"], None),
-            ("Doelen niet haalbaar", kpi.outcomes["niet_haalbaar"], None),
-            ("Uitval", kpi.outcomes["uitval"], None),
+            (OUTCOME_LABELS.get(outcome, outcome), count, None) for outcome, count in kpi["outcomes"].items()
         ], "casussen"),
     }
 
 
-def _heatmaps(data: dashboard_data.Dashboard) -> list[dict]:
-    """One diagram per process that has waiting data, the main GI process first."""
-    keys = sorted(data.heatmap, key=lambda k: (k != "gi_verwijsproces", k))
-    result = []
-    for key in keys:
-        try:
-            definition = processes().get(current_user(), key)
-        except NotFound:  # a process no longer deployed
-            continue
-        cells = {
-            element: {
-                "title": cell.title, "waiting_now": cell.waiting_now,
-                "median": round(cell.median_wait, 1) if cell.median_wait is not None else None,
-                "p90": round(cell.p90_wait, 1) if cell.p90_wait is not None else None,
-                "level": _level(cell.median_wait),
-            }
-            for element, cell in data.heatmap[key].items()
-        }
-        result.append({"process": key, "name": definition["name"], "xml": definition["bpmn"], "cells": cells})
-    return result
+def _wait_chart(title: str, groups: list[dict]):
+    return bar_chart(title, [(g["organisation"] or "Onbekend", g["median_days"], g["p90_days"]) for g in groups],
+                     "dagen", marker_label="p90", warn=60, bad=92)
 
 
 def _level(median: float | None) -> str:

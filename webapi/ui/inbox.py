@@ -7,7 +7,7 @@ from datetime import timedelta
 from flask import render_template, request
 
 from engine import access
-from engine.worklist import InboxFilter, open_tasks
+from engine.worklist import TaskFilter, open_tasks
 
 from . import claims
 from .blueprint import blp, runtime
@@ -19,20 +19,16 @@ SORTS = {
     "casus": "Op casus",
 }
 NEW_FOR = timedelta(hours=24)
-
-
-def _urgency(task: dict):
-    # Overdue first, then the nearest due date, then whatever has waited longest.
-    due = task["due_at"]
-    return (not task["overdue"], due is None, due or task["created_at"], task["created_at"])
+INBOX_LIMIT = 500
 
 
 def sort_tasks(tasks: list[dict], sort: str) -> list[dict]:
+    """The engine lists the most urgent first; the other orders are the user's choice."""
     if sort == "nieuw":
         return sorted(tasks, key=lambda t: t["created_at"], reverse=True)
     if sort == "casus":
         return sorted(tasks, key=lambda t: (t["case_reference"], t["created_at"]))
-    return sorted(tasks, key=_urgency)
+    return tasks
 
 
 @blp.route("/inbox")
@@ -41,16 +37,16 @@ def inbox():
     actor = current_user()
     lanes = sorted(actor.roles & access.TASK_ROLES)
     lane = request.args.get("rol") if request.args.get("rol") in lanes else None
-    filters = InboxFilter(
+    filters = TaskFilter(
         lane=lane,
-        overdue=request.args.get("te_laat") == "1",
-        unassigned=request.args.get("vrij") == "1",
+        overdue=True if request.args.get("te_laat") == "1" else None,
+        unassigned=True if request.args.get("vrij") == "1" else None,
         mine=request.args.get("mijn") == "1",
     )
     sort = request.args.get("sorteer") if request.args.get("sorteer") in SORTS else "urgent"
     rt = runtime()
-    tasks = sort_tasks(open_tasks(rt, actor, filters), sort)
-    everything = tasks if filters == InboxFilter() else open_tasks(rt, actor)
+    tasks = sort_tasks(open_tasks(rt, actor, filters, limit=INBOX_LIMIT), sort)
+    everything = tasks if filters == TaskFilter() else open_tasks(rt, actor, limit=INBOX_LIMIT)
     now = rt.clock.now()
     for task in tasks:
         task["new"] = now - task["created_at"] < NEW_FOR
@@ -63,5 +59,5 @@ def inbox():
     return render_template(
         "ui/inbox.html", tasks=tasks, counts=counts, filters=filters, sort=sort, sorts=SORTS,
         lanes=[(lane_key, access.ROLE_LABELS.get(lane_key, lane_key)) for lane_key in lanes],
-        filtered=filters != InboxFilter(), claims_available=claims.available(),
+        filtered=filters != TaskFilter(), claims_available=claims.available(),
     )

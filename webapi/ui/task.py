@@ -15,7 +15,7 @@ from flask import flash, redirect, render_template, request, url_for
 from engine import casefacts
 from engine.errors import Conflict, InvalidData, StepFailed
 from engine.workdays import add_months
-from engine.worklist import InboxFilter, open_tasks
+from engine.worklist import TaskFilter, open_tasks
 
 from . import claims, formrender
 from .blueprint import blp, runtime
@@ -53,7 +53,7 @@ def complete(task_id: str):
             log.error("step failed: %s (element %s)", error.message, error.element_id)
         return _page(view, formrender.render(view["form"], data), status=status, refusal=error.message)
 
-    following = open_tasks(rt, actor, InboxFilter(case_id=view["case_id"]))
+    following = open_tasks(rt, actor, TaskFilter(case_id=view["case_id"]))
     if following:
         flash(f"‘{view['title']}’ is afgerond. Dit is uw volgende taak in deze casus.", "success")
         return redirect(url_for("ui.task", task_id=following[0]["id"]))
