@@ -3,13 +3,10 @@
 The web UI's own scripts (the modeler) call the same API with the UI's session cookie
 instead of a token: then every call that changes something must carry the session's CSRF
 token in the `X-CSRF-Token` header and, when the browser sends an Origin, come from this
-site. A request with an Authorization header is judged on its token alone.
+site (webapi/csrf.py). A request with an Authorization header is judged on its token alone.
 """
 
 from __future__ import annotations
-
-import hmac
-from urllib.parse import urlsplit
 
 from flask import Flask, current_app, g, request, session
 from flask.views import MethodView
@@ -20,6 +17,7 @@ from engine import directory
 from engine.access import Actor
 from engine.errors import EngineError
 
+from . import csrf
 from .schemas import BaseSchema, ma
 
 blp = Blueprint("auth", __name__, url_prefix="/api/auth", description="Inloggen")
@@ -27,9 +25,8 @@ blp = Blueprint("auth", __name__, url_prefix="/api/auth", description="Inloggen"
 PUBLIC_ENDPOINTS = {"auth.Token", "health.Health", "api-docs.openapi_json"}
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
-# What the UI's session cookie holds (webapi/ui/session.py logs in and out).
+# What the UI's session cookie holds besides the CSRF token (webapi/ui/session.py logs in and out).
 SESSION_USER = "uid"
-SESSION_CSRF = "csrf"
 
 
 class Unauthenticated(EngineError):
@@ -107,13 +104,9 @@ def _authenticate_request() -> None:
 
 def _session_actor() -> Actor:
     if request.method not in SAFE_METHODS:
-        expected = session.get(SESSION_CSRF) or ""
-        given = request.headers.get("X-CSRF-Token", "")
-        origin = request.headers.get("Origin")
-        if not expected or not hmac.compare_digest(expected, given):
-            raise CsrfRefused("Geweigerd: het CSRF-token ontbreekt of hoort niet bij deze sessie. Laad de pagina opnieuw.")
-        if origin and origin != "null" and urlsplit(origin).netloc != request.host:
-            raise CsrfRefused("Geweigerd: deze aanvraag komt niet van deze site.")
+        refused = csrf.refusal(request.headers.get(csrf.HEADER))
+        if refused:
+            raise CsrfRefused(refused)
     with runtime().reading() as db:
         actor = directory.actor_for(db, session.get(SESSION_USER))
     if actor is None:

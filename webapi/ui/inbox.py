@@ -9,7 +9,6 @@ from flask import render_template, request
 from engine import access
 from engine.worklist import TaskFilter, open_tasks
 
-from . import claims
 from .blueprint import blp, runtime
 from .session import current_user, login_required
 
@@ -59,5 +58,5 @@ def inbox():
     return render_template(
         "ui/inbox.html", tasks=tasks, counts=counts, filters=filters, sort=sort, sorts=SORTS,
         lanes=[(lane_key, access.ROLE_LABELS.get(lane_key, lane_key)) for lane_key in lanes],
-        filtered=filters != TaskFilter(), claims_available=claims.available(),
+        filtered=filters != TaskFilter(),
     )

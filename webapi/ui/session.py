@@ -2,8 +2,8 @@
 
 The session is Flask's signed cookie (HttpOnly, SameSite=Lax, Secure when configured); it
 holds the user id and a random CSRF token, nothing else. Every POST to the UI must carry
-that token (form field `csrf_token` or header `X-CSRF-Token`), compared in constant time;
-a POST whose Origin header names another site is refused as well. Logging in starts a fresh
+that token (form field `csrf_token` or header `X-CSRF-Token`) and come from this site
+(webapi/csrf.py, the same check as for the API on the session). Logging in starts a fresh
 session (no fixation); the user is looked up on every request, so a blocked user is out at
 once. The pages' scripts call the JSON API on the same session, with the token in the
 `X-CSRF-Token` header (webapi/auth.py); base.html puts it in a meta tag for them.
@@ -11,12 +11,9 @@ once. The pages' scripts call the JSON API on the same session, with the token i
 
 from __future__ import annotations
 
-import hmac
 import os
-import secrets
 from datetime import timedelta
 from functools import wraps
-from urllib.parse import urlsplit
 
 from flask import Flask, abort, flash, g, redirect, render_template, request, session, url_for
 
@@ -25,7 +22,8 @@ from engine.access import Actor
 from engine.designer import DESIGNER_ROLE
 from engine.models import User
 
-from ..auth import SESSION_CSRF, SESSION_USER
+from .. import csrf
+from ..auth import SESSION_USER
 from .blueprint import blp, runtime
 
 
@@ -54,18 +52,11 @@ def configure(app: Flask) -> None:
         SESSION_COOKIE_SECURE=os.environ.get("VERWIJSFLOW_SECURE_COOKIES", "") in ("1", "true", "ja"),
         PERMANENT_SESSION_LIFETIME=timedelta(seconds=runtime_settings(app).token_max_age),
     )
-    app.jinja_env.globals["csrf_token"] = csrf_token
+    app.jinja_env.globals["csrf_token"] = csrf.token
 
 
 def runtime_settings(app: Flask):
     return app.extensions["verwijsflow"].settings
-
-
-def csrf_token() -> str:
-    token = session.get(SESSION_CSRF)
-    if not token:
-        token = session[SESSION_CSRF] = secrets.token_urlsafe(32)
-    return token
 
 
 def current_user() -> Actor | None:
@@ -82,17 +73,7 @@ def _load_user_and_check_csrf() -> None:
             g.ui_display_name = _display_name(db, user_id) if g.ui_actor else None
         if g.ui_actor is None:
             session.clear()
-    if request.method == "POST":
-        _check_csrf()
-
-
-def _check_csrf() -> None:
-    expected = session.get(SESSION_CSRF)
-    given = request.form.get("csrf_token") or request.headers.get("X-CSRF-Token") or ""
-    if not expected or not hmac.compare_digest(expected, given):
-        abort(400, description="csrf")
-    origin = request.headers.get("Origin")
-    if origin and origin != "null" and urlsplit(origin).netloc != request.host:
+    if request.method == "POST" and csrf.refusal(request.form.get("csrf_token") or request.headers.get(csrf.HEADER)):
         abort(400, description="csrf")
 
 
@@ -125,9 +106,13 @@ def role_required(*roles: str):
     return decorate
 
 
-def _safe_next(target: str | None) -> str | None:
-    """Only paths on this site: never an absolute or scheme-relative URL."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+def safe_next(target: str | None) -> str | None:
+    """Only paths on this site: never an absolute or scheme-relative URL. Browsers read a
+    backslash as a slash and drop tabs and newlines, so `/` + backslash + `evil.example` or
+    `/` + tab + `/evil.example` would leave the site: neither may appear at all."""
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return None
+    if "\\" in target or any(ord(c) < 0x20 or ord(c) == 0x7F for c in target):
         return None
     return target
 
@@ -159,8 +144,8 @@ def login():
     session.clear()
     session.permanent = True
     session[SESSION_USER] = actor.id
-    session[SESSION_CSRF] = secrets.token_urlsafe(32)
-    return redirect(_safe_next(request.form.get("next")) or home_for(actor))
+    csrf.new_token()
+    return redirect(safe_next(request.form.get("next")) or home_for(actor))
 
 
 def _demo() -> bool:
