@@ -1,6 +1,7 @@
 """What changed between two versions of a BPMN file, a DMN file or a form, for the version
 history a designer (and an auditor) reads: elements added, removed and renamed, tasks that
-moved to another lane or got another form, flows whose condition or ends changed.
+moved to another lane or got another form, flows whose condition or ends changed. Keys are
+English (`added`, `renamed`, `lane_changed`, ...); `text` says it all in Dutch for people.
 
 Only elements a person models count (tasks, events, gateways, flows, lanes, decisions), not
 diagram shapes or ids the modeler generates for event definitions.
@@ -40,23 +41,23 @@ def summarise(kind: str, old_text: str | None, new_text: str) -> dict:
     removed = sorted(set(old) - set(new))
     kept = sorted(set(new) & set(old))
     summary = {
-        "toegevoegd": added,
-        "verwijderd": removed,
-        "hernoemd": [{"id": i, "van": old[i].name, "naar": new[i].name} for i in kept if old[i].name != new[i].name],
-        "baan_gewijzigd": [{"id": i, "van": old[i].lane, "naar": new[i].lane} for i in kept
-                           if old[i].lane != new[i].lane and new[i].kind not in ("lane", "sequenceFlow")],
-        "formulier_gewijzigd": [{"id": i, "van": old[i].form, "naar": new[i].form} for i in kept
-                                if old[i].form != new[i].form],
-        "voorwaarde_gewijzigd": [i for i in kept if old[i].condition != new[i].condition],
-        "verbinding_gewijzigd": [i for i in kept if old[i].ends != new[i].ends],
-        "script_gewijzigd": [i for i in kept if old[i].script != new[i].script],
+        "added": added,
+        "removed": removed,
+        "renamed": [{"id": i, "from": old[i].name, "to": new[i].name} for i in kept if old[i].name != new[i].name],
+        "lane_changed": [{"id": i, "from": old[i].lane, "to": new[i].lane} for i in kept
+                         if old[i].lane != new[i].lane and new[i].kind not in ("lane", "sequenceFlow")],
+        "form_changed": [{"id": i, "from": old[i].form, "to": new[i].form} for i in kept
+                         if old[i].form != new[i].form],
+        "condition_changed": [i for i in kept if old[i].condition != new[i].condition],
+        "connection_changed": [i for i in kept if old[i].ends != new[i].ends],
+        "script_changed": [i for i in kept if old[i].script != new[i].script],
     }
-    mentioned = set(added) | set(removed) | {i for key, value in summary.items() if key != "toegevoegd"
+    mentioned = set(added) | set(removed) | {i for key, value in summary.items() if key != "added"
                                              for i in (v["id"] if isinstance(v, dict) else v for v in value)}
-    summary["elementen"] = {
-        i: {"soort": (new.get(i) or old[i]).kind, "naam": (new.get(i) or old[i]).name} for i in sorted(mentioned)
+    summary["elements"] = {
+        i: {"kind": (new.get(i) or old[i]).kind, "name": (new.get(i) or old[i]).name} for i in sorted(mentioned)
     }
-    summary["tekst"] = _sentence(summary, first=old_text is None)
+    summary["text"] = _sentence(summary, first=old_text is None)
     return summary
 
 
@@ -113,23 +114,23 @@ def _summarise_form(old_text: str | None, new_text: str) -> dict:
     kept = sorted(set(old_fields) & set(new_fields))
     old_required, new_required = set(old.get("required") or ()), set(new.get("required") or ())
     summary = {
-        "velden_toegevoegd": sorted(set(new_fields) - set(old_fields)),
-        "velden_verwijderd": sorted(set(old_fields) - set(new_fields)),
-        "velden_hernoemd": [
-            {"veld": f, "van": _title(old_fields[f]), "naar": _title(new_fields[f])}
+        "fields_added": sorted(set(new_fields) - set(old_fields)),
+        "fields_removed": sorted(set(old_fields) - set(new_fields)),
+        "fields_renamed": [
+            {"field": f, "from": _title(old_fields[f]), "to": _title(new_fields[f])}
             for f in kept if _title(old_fields[f]) != _title(new_fields[f])
         ],
-        "velden_gewijzigd": [f for f in kept if old_fields[f] != new_fields[f]],
-        "verplicht_gewijzigd": sorted((old_required ^ new_required) & (set(old_fields) | set(new_fields))),
-        "titel": {"van": old.get("title"), "naar": new.get("title")} if old and old.get("title") != new.get("title")
+        "fields_changed": [f for f in kept if old_fields[f] != new_fields[f]],
+        "required_changed": sorted((old_required ^ new_required) & (set(old_fields) | set(new_fields))),
+        "title": {"from": old.get("title"), "to": new.get("title")} if old and old.get("title") != new.get("title")
         else None,
     }
     parts = []
-    for key, label in (("velden_toegevoegd", "toegevoegd"), ("velden_verwijderd", "verwijderd"),
-                       ("velden_hernoemd", "hernoemd"), ("velden_gewijzigd", "gewijzigd")):
+    for key, label in (("fields_added", "toegevoegd"), ("fields_removed", "verwijderd"),
+                       ("fields_renamed", "hernoemd"), ("fields_changed", "gewijzigd")):
         if summary[key]:
             parts.append(f"{len(summary[key])} veld(en) {label}")
-    summary["tekst"] = "Eerste versie." if old_text is None else ("; ".join(parts) or "Geen veldwijzigingen") + "."
+    summary["text"] = "Eerste versie." if old_text is None else ("; ".join(parts) or "Geen veldwijzigingen") + "."
     return summary
 
 
@@ -140,21 +141,21 @@ def _title(field: object) -> str | None:
 def _sentence(summary: dict, first: bool) -> str:
     if first:
         return "Eerste versie."
-    names = summary["elementen"]
+    names = summary["elements"]
 
     def label(i: str) -> str:
-        return f"'{names[i]['naam']}'" if names.get(i, {}).get("naam") else i
+        return f"'{names[i]['name']}'" if names.get(i, {}).get("name") else i
 
     parts = []
-    if summary["toegevoegd"]:
-        parts.append("toegevoegd: " + ", ".join(label(i) for i in summary["toegevoegd"]))
-    if summary["verwijderd"]:
-        parts.append("verwijderd: " + ", ".join(label(i) for i in summary["verwijderd"]))
-    if summary["hernoemd"]:
-        parts.append("hernoemd: " + ", ".join(f"'{r['van']}' → '{r['naar']}'" for r in summary["hernoemd"]))
-    for key, what in (("baan_gewijzigd", "andere baan"), ("formulier_gewijzigd", "ander formulier"),
-                      ("voorwaarde_gewijzigd", "andere voorwaarde"), ("verbinding_gewijzigd", "andere verbinding"),
-                      ("script_gewijzigd", "ander script")):
+    if summary["added"]:
+        parts.append("toegevoegd: " + ", ".join(label(i) for i in summary["added"]))
+    if summary["removed"]:
+        parts.append("verwijderd: " + ", ".join(label(i) for i in summary["removed"]))
+    if summary["renamed"]:
+        parts.append("hernoemd: " + ", ".join(f"'{r['from']}' → '{r['to']}'" for r in summary["renamed"]))
+    for key, what in (("lane_changed", "andere baan"), ("form_changed", "ander formulier"),
+                      ("condition_changed", "andere voorwaarde"), ("connection_changed", "andere verbinding"),
+                      ("script_changed", "ander script")):
         if summary[key]:
             ids = [r["id"] if isinstance(r, dict) else r for r in summary[key]]
             parts.append(f"{what}: " + ", ".join(label(i) for i in ids))

@@ -141,9 +141,9 @@ def test_a_step_with_a_form_that_is_not_deployed_yet_is_refused_until_the_form_c
     assert deployed[("form", CHECK_FORM)]["version"] == 1
     assert deployed[("bpmn", GI)]["version"] == version + 1
     summary = deployed[("bpmn", GI)]["summary"]
-    assert {"gw_check", "stap1b_veiligheidscheck", "gw_na_check", "flow_check_ja"} <= set(summary["toegevoegd"])
-    assert summary["elementen"]["stap1b_veiligheidscheck"] == {"soort": "userTask", "naam": "Veiligheidscheck"}
-    assert summary["verbinding_gewijzigd"] == ["flow_stap1_gw"]
+    assert {"gw_check", "stap1b_veiligheidscheck", "gw_na_check", "flow_check_ja"} <= set(summary["added"])
+    assert summary["elements"]["stap1b_veiligheidscheck"] == {"kind": "userTask", "name": "Veiligheidscheck"}
+    assert summary["connection_changed"] == ["flow_stap1_gw"]
     # Going back to the previous content makes that version current again, under its own number.
     response = deploy(client, "procesontwerper", f"{GI}.bpmn", gi_bpmn())
     assert response.status_code == 201
@@ -165,8 +165,8 @@ def test_a_renamed_task_is_a_new_version_while_running_cases_finish_on_their_own
     versions = client.get(f"/api/processes/{GI}/versions", "jeugdbeschermer").json
     latest = next(v for v in versions if v["version"] == new_version)
     assert latest["deployed_by"] == "procesontwerper" and latest["deployed_at"]
-    assert latest["summary"]["hernoemd"] == [
-        {"id": "stap3_aanbieder_zoeken", "van": "Aanbieder zoeken", "naar": "Passende aanbieder zoeken"}]
+    assert latest["summary"]["renamed"] == [
+        {"id": "stap3_aanbieder_zoeken", "from": "Aanbieder zoeken", "to": "Passende aanbieder zoeken"}]
     assert next(v for v in versions if v["version"] == before)["running_cases"] >= 1
 
     new_case = start_gi(client, "GI-NIEUW")
@@ -221,8 +221,8 @@ def test_forms_follow_the_same_path(designer):
                            content_type="multipart/form-data")
     assert response.status_code == 201, response.json
     summary = response.json["deployed"][0]["summary"]
-    assert summary["velden_toegevoegd"] == ["notitie"]
-    assert summary["velden_hernoemd"] == [{"veld": "zorghistorie", "van": old_title, "naar": "Eerdere hulp"}]
+    assert summary["fields_added"] == ["notitie"]
+    assert summary["fields_renamed"] == [{"field": "zorghistorie", "from": old_title, "to": "Eerdere hulp"}]
     after = client.get(f"/api/artifacts/form/{path}", "procesontwerper").json
     assert [v["version"] for v in after["versions"]] == [current["version"], current["version"] + 1]
     older = client.get(f"/api/artifacts/form/{path}?version={current['version']}", "procesontwerper").json

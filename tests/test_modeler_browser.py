@@ -148,7 +148,7 @@ def _semantic(node):
 
 
 def _no_changes(summary: dict) -> bool:
-    return not any(value for key, value in summary.items() if key not in ("tekst", "elementen"))
+    return not any(value for key, value in summary.items() if key not in ("text", "elements"))
 
 
 def _download(page, label: str) -> str:
@@ -256,14 +256,38 @@ def test_running_cases_move_to_version_2_after_a_dry_run_and_one_is_undone(page,
     expect(migration.locator("tr[data-case='GI-2026-0701']")).to_contain_text("Kan over")
     assert [v["running_cases"] for v in versions(world)] == [2, 0]  # a dry run changes nothing
 
-    migration.get_by_role("button", name="Migreren").click()
+    # A case that reaches version 1 after the dry run was not reviewed: only the two are moved.
+    late = _start_on_version(world, 1, "GI-2026-0703")
+    with page.expect_request(lambda r: r.url.endswith("/migrate") and r.method == "POST") as sent:
+        migration.get_by_role("button", name="Migreren").click()
+    assert sorted(sent.value.post_data_json["case_ids"]) == sorted(world.cases.values())
     expect(migration.locator("[data-migration-status]")).to_contain_text("2 van 2 casussen overgezet naar versie 2")
     expect(page.locator("[data-versions] tr[data-version='2'] td[data-label='Lopend']")).to_have_text("2")
+    assert world.client.case(late)["process_version"] == 1
     migration.get_by_role("button", name="Migratie van GI-2026-0702 ongedaan maken").click()
     expect(migration.locator("tr[data-case='GI-2026-0702']")).to_contain_text("Teruggezet naar versie 1")
-    expect(page.locator("[data-versions] tr[data-version='1'] td[data-label='Lopend']")).to_have_text("1")
+    expect(page.locator("[data-versions] tr[data-version='1'] td[data-label='Lopend']")).to_have_text("2")
     assert world.client.case(world.cases["GI-2026-0701"])["process_version"] == 2
     assert world.client.case(world.cases["GI-2026-0702"])["process_version"] == 1
+
+
+def _start_on_version(world, version: int, reference: str) -> int:
+    """Start a case on an older version: deploy its content again (it becomes current under its
+    own number), start, and make the version that was current current again."""
+    def content(v: int | None = None) -> str:
+        query = f"?version={v}" if v else ""
+        return world.client.get(f"/api/artifacts/bpmn/{GI}{query}", "procesontwerper").json["content"]
+
+    def deploy(text: str) -> None:
+        response = world.client.post("/api/processes", "procesontwerper", json={"filename": f"{GI}.bpmn", "content": text})
+        assert response.status_code == 201, response.json
+
+    current = content()
+    deploy(content(version))
+    case_id = start_gi(world.client, reference)["id"]
+    deploy(current)
+    assert world.client.case(case_id)["process_version"] == version
+    return case_id
 
 
 def test_dragging_a_task_into_another_lane_gives_it_that_role(page, live, world):

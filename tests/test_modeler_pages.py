@@ -95,8 +95,8 @@ def test_the_api_accepts_the_session_but_every_change_needs_its_csrf_token_from_
     deployed = _json_post(designer, "/api/processes", upload, **{"X-CSRF-Token": token, "Origin": "http://localhost"})
     assert deployed.status_code == 201, deployed.json
     assert deployed.json["deployed"][0]["deployed_by"] == "procesontwerper"
-    assert deployed.json["deployed"][0]["summary"]["hernoemd"] == [
-        {"id": "stap1_plan_van_aanpak", "van": "Plan van aanpak opstellen", "naar": "Plan maken"}]
+    assert deployed.json["deployed"][0]["summary"]["renamed"] == [
+        {"id": "stap1_plan_van_aanpak", "from": "Plan van aanpak opstellen", "to": "Plan maken"}]
 
 
 def test_the_session_does_not_make_anyone_a_designer(ui):

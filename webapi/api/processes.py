@@ -61,7 +61,7 @@ class ArtifactVersionSchema(BaseSchema):
     deployed_at = ma.fields.DateTime()
     deployed_by = ma.fields.String()
     current = ma.fields.Boolean()
-    summary = ma.fields.Dict(metadata={"description": "Wat veranderde: toegevoegd, verwijderd, hernoemd, ..."})
+    summary = ma.fields.Dict(metadata={"description": "Wat veranderde: added, removed, renamed, ...; text: de samenvatting in het Nederlands"})
 
 
 class VersionSchema(ArtifactVersionSchema):

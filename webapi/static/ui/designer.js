@@ -116,7 +116,7 @@
 
   function summaryText(version) {
     var summary = version.summary || {};
-    return summary.tekst || '';
+    return summary.text || '';
   }
 
   // The version history: newest first, with who, when, what changed and running cases.
@@ -150,6 +150,36 @@
     container.appendChild(table);
   }
 
+  // What a designer page says about its current version, under its title.
+  function versionLine(version) {
+    return 'Versie ' + version.version + ', uitgerold ' + moment(version.deployed_at) + ' door ' + version.deployed_by;
+  }
+
+  // Load the version history of the page's file and show it, with the current version under
+  // the title. `url` gives either a process's version list (each with `current`) or an
+  // artifact (the current version, with its `versions`); resolves to what the API gave.
+  function loadVersions(root, url, withCases) {
+    return api('GET', url).then(function (result) {
+      if (result.status !== 200) {
+        throw new Error(refusal(result));
+      }
+      var list = Array.isArray(result.body) ? result.body : result.body.versions;
+      var current = Array.isArray(result.body) ? list.filter(function (v) { return v.current; })[0] : result.body;
+      showVersions(root.querySelector('[data-versions]'), list, withCases);
+      if (current) {
+        root.querySelector('[data-current-version]').textContent = versionLine(current);
+      }
+      return result.body;
+    });
+  }
+
+  // The editor's place stays, with a message in it, when its library or file cannot be opened.
+  function fail(container, message) {
+    container.textContent = '';
+    container.appendChild(el('p', { className: 'diagram__fallback', text: message }));
+    container.setAttribute('data-state', 'failed');
+  }
+
   function download(filename, text, type) {
     var url = URL.createObjectURL(new Blob([text], { type: type || 'application/xml' }));
     var link = el('a', { href: url, download: filename.split('/').pop() });
@@ -159,21 +189,25 @@
     window.setTimeout(function () { URL.revokeObjectURL(url); }, 1000);
   }
 
-  // Validate and deploy one file; shared by the three editors. `content()` gives a promise of
-  // the text; `select(id)` shows an element; `deployed(version)` refreshes the page's lists.
-  function Editor(options) {
-    this.options = options;
-    this.status = new Status(options.status);
+  // Validate and deploy one file; shared by the three editors. The page's root (data-designer)
+  // holds the toolbar (data-action validate, deploy, download), the status line (data-status)
+  // and the problem list (data-problems); the page's config says what file it is. Options:
+  // `content()` gives a promise of the text; `select(id, probe)` shows an element (default:
+  // none); `deployed(version)` refreshes the page's lists; `mime` of the download.
+  function Editor(root, config, options) {
+    this.options = Object.assign({ select: function () { return false; } }, options, {
+      root: root, config: config, problems: root.querySelector('[data-problems]')
+    });
+    this.status = new Status(root.querySelector('[data-status]'));
     this.busy = false;
     this.dirty = false;
     var self = this;
-    options.validateButton.addEventListener('click', function () { self.validate(); });
-    options.deployButton.addEventListener('click', function () { self.deploy(); });
-    if (options.downloadButton) {
-      options.downloadButton.addEventListener('click', function () {
-        options.content().then(function (text) { download(options.config.filename, text, options.mime); });
-      });
-    }
+    var button = function (action) { return root.querySelector('[data-action="' + action + '"]'); };
+    button('validate').addEventListener('click', function () { self.validate(); });
+    button('deploy').addEventListener('click', function () { self.deploy(); });
+    button('download').addEventListener('click', function () {
+      self.options.content().then(function (text) { download(config.filename, text, self.options.mime); });
+    });
     window.addEventListener('beforeunload', function (event) {
       if (self.dirty) {
         event.preventDefault();
@@ -268,6 +302,7 @@
 
   window.VerwijsflowDesigner = {
     api: api, config: config, el: el, moment: moment, refusal: refusal, showProblems: showProblems,
-    showVersions: showVersions, download: download, Editor: Editor, Status: Status
+    showVersions: showVersions, loadVersions: loadVersions, fail: fail, download: download, Editor: Editor,
+    Status: Status
   };
 })();

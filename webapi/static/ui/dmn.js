@@ -11,22 +11,8 @@
   var tabs = root.querySelector('[data-dmn-tabs]');
   var modeler, editor;
 
-  function fail(message) {
-    container.textContent = '';
-    container.appendChild(el('p', { className: 'diagram__fallback', text: message }));
-    container.setAttribute('data-state', 'failed');
-  }
-
   function loadVersions() {
-    return D.api('GET', config.api.artifact).then(function (result) {
-      if (result.status !== 200) {
-        throw new Error(D.refusal(result));
-      }
-      D.showVersions(root.querySelector('[data-versions]'), result.body.versions, false);
-      root.querySelector('[data-current-version]').textContent = 'Versie ' + result.body.version + ', uitgerold ' +
-        D.moment(result.body.deployed_at) + ' door ' + result.body.deployed_by;
-      return result.body;
-    });
+    return D.loadVersions(root, config.api.artifact, false);
   }
 
   // Every edit in the open table marks the page as changed.
@@ -57,14 +43,8 @@
 
   function start() {
     modeler = new window.DmnJS({ container: container });
-    editor = new D.Editor({
-      config: config, root: root, status: root.querySelector('[data-status]'),
-      problems: root.querySelector('[data-problems]'),
-      validateButton: root.querySelector('[data-action="validate"]'),
-      deployButton: root.querySelector('[data-action="deploy"]'),
-      downloadButton: root.querySelector('[data-action="download"]'),
+    editor = new D.Editor(root, config, {
       content: function () { return modeler.saveXML({ format: true }).then(function (r) { return r.xml; }); },
-      select: function () { return false; },
       deployed: loadVersions
     });
     return loadVersions().then(function (current) {
@@ -85,9 +65,9 @@
 
   document.addEventListener('DOMContentLoaded', function () {
     if (typeof window.DmnJS !== 'function') {
-      fail('De beslistabel kan niet worden getoond: dmn-js is niet geïnstalleerd (make install).');
+      D.fail(container, 'De beslistabel kan niet worden getoond: dmn-js is niet geïnstalleerd (make install).');
       return;
     }
-    start().catch(function (error) { fail('De beslistabel kon niet worden geopend: ' + error.message); });
+    start().catch(function (error) { D.fail(container, 'De beslistabel kon niet worden geopend: ' + error.message); });
   });
 })();

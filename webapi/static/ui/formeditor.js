@@ -73,29 +73,16 @@
       D.showVersions(root.querySelector('[data-versions]'), [], false);
       return Promise.resolve();
     }
-    return D.api('GET', config.api.artifact).then(function (result) {
-      if (result.status !== 200) {
-        throw new Error(D.refusal(result));
-      }
-      D.showVersions(root.querySelector('[data-versions]'), result.body.versions, false);
-      root.querySelector('[data-current-version]').textContent = 'Versie ' + result.body.version + ', uitgerold ' +
-        D.moment(result.body.deployed_at) + ' door ' + result.body.deployed_by;
-    });
+    return D.loadVersions(root, config.api.artifact, false);
   }
 
   document.addEventListener('DOMContentLoaded', function () {
     if (config.new && !area.value.trim()) {
       area.value = JSON.stringify(NEW_FORM, null, 2) + '\n';
     }
-    var editor = new D.Editor({
-      config: config, root: root, status: root.querySelector('[data-status]'),
-      problems: root.querySelector('[data-problems]'),
-      validateButton: root.querySelector('[data-action="validate"]'),
-      deployButton: root.querySelector('[data-action="deploy"]'),
-      downloadButton: root.querySelector('[data-action="download"]'),
+    var editor = new D.Editor(root, config, {
       mime: 'application/json',
       content: function () { return Promise.resolve(area.value); },
-      select: function () { return false; },
       deployed: loadVersions
     });
     area.addEventListener('input', function () {

@@ -531,21 +531,14 @@
   var migrateButton = migrationBox.querySelector('[data-action="migrate"]');
   var migrationStatus = new D.Status(migrationBox.querySelector('[data-migration-status]'));
   var migrationResult = migrationBox.querySelector('[data-migration-result]');
-  var tried = null; // the from/to of the last dry run that found cases to move
+  // The last dry run that found cases to move: its from/to and the cases it found migratable.
+  // Migrating moves exactly those: a case that reached the version since was not reviewed.
+  var tried = null;
 
   function loadVersions() {
-    return D.api('GET', config.api.versions).then(function (result) {
-      if (result.status !== 200) {
-        throw new Error(D.refusal(result));
-      }
-      versions = result.body;
-      D.showVersions(root.querySelector('[data-versions]'), versions, true);
-      var current = versions.filter(function (v) { return v.current; })[0];
-      if (current) {
-        root.querySelector('[data-current-version]').textContent = 'Versie ' + current.version + ', uitgerold ' +
-          D.moment(current.deployed_at) + ' door ' + current.deployed_by;
-      }
-      fillMigration(current);
+    return D.loadVersions(root, config.api.versions, true).then(function (list) {
+      versions = list;
+      fillMigration(versions.filter(function (v) { return v.current; })[0]);
     });
   }
 
@@ -588,6 +581,10 @@
     return { from_version: Number(fromSelect.value), to_version: Number(toSelect.value), dry_run: dryRun };
   }
 
+  function sameVersions(a, b) {
+    return a.from_version === b.from_version && a.to_version === b.to_version;
+  }
+
   function caseRows(result, real) {
     var table = el('table', { className: 'table table--compact migration__cases' }, [
       el('caption', { className: 'visually-hidden', text: real ? 'Uitkomst per casus' : 'Proefmigratie per casus' }),
@@ -628,16 +625,18 @@
       migrationStatus.show('Proef: ' + body.migratable + ' van ' + body.total + ' casussen kunnen van versie ' +
         body.from_version + ' naar versie ' + body.to_version + '. Er is nog niets veranderd.', body.migratable ? 'ok' : 'bad');
       migrationResult.appendChild(caseRows(body, false));
-      tried = body.migratable ? request.from_version + '>' + request.to_version : null;
+      var caseIds = body.cases.filter(function (c) { return c.migratable; }).map(function (c) { return c.case_id; });
+      tried = caseIds.length ? Object.assign(request, { case_ids: caseIds }) : null;
       migrateButton.disabled = !tried;
     });
   }
 
   function migrate() {
     var request = migrationRequest(false);
-    if (tried !== request.from_version + '>' + request.to_version) {
+    if (!tried || !sameVersions(tried, request)) {
       return;
     }
+    request.case_ids = tried.case_ids;
     migrateButton.disabled = true;
     migrationStatus.show('Migreren…');
     D.api('POST', config.api.migrate, request).then(function (result) {
@@ -703,12 +702,6 @@
 
   // -- start ---------------------------------------------------------------------------------
 
-  function fail(message) {
-    container.textContent = '';
-    container.appendChild(el('p', { className: 'diagram__fallback', text: message }));
-    container.setAttribute('data-state', 'failed');
-  }
-
   function start(descriptor) {
     modeler = new window.BpmnJS({ container: container, moddleExtensions: { spiffworkflow: descriptor } });
     modeling = modeler.get('modeling');
@@ -716,15 +709,10 @@
     registry = modeler.get('elementRegistry');
     selection = modeler.get('selection');
     canvas = modeler.get('canvas');
-    var editor = new D.Editor({
-      config: config, root: root, status: root.querySelector('[data-status]'),
-      problems: root.querySelector('[data-problems]'),
-      validateButton: root.querySelector('[data-action="validate"]'),
-      deployButton: root.querySelector('[data-action="deploy"]'),
-      downloadButton: root.querySelector('[data-action="download"]'),
+    var editor = new D.Editor(root, config, {
       content: function () { return modeler.saveXML({ format: true }).then(function (r) { return r.xml; }); },
       select: show,
-      deployed: function () { return loadVersions(); }
+      deployed: loadVersions
     });
     var events = modeler.get('eventBus');
     events.on('selection.changed', function (event) {
@@ -787,11 +775,11 @@
 
   document.addEventListener('DOMContentLoaded', function () {
     if (typeof window.BpmnJS !== 'function') {
-      fail('De modeler kan niet worden geladen: bpmn-js is niet geïnstalleerd (make install).');
+      D.fail(container, 'De modeler kan niet worden geladen: bpmn-js is niet geïnstalleerd (make install).');
       return;
     }
     fetch(config.moddle, { credentials: 'same-origin' }).then(function (r) { return r.json(); })
       .then(start)
-      .catch(function (error) { fail('Het proces kon niet worden geopend: ' + error.message); });
+      .catch(function (error) { D.fail(container, 'Het proces kon niet worden geopend: ' + error.message); });
   });
 })();
