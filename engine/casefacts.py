@@ -1,5 +1,6 @@
-"""A case's data in words: each field under the title its form gives it, choices by their
-label, organisations by name, dates and yes/no in Dutch.
+"""A case's data as people read it: each field under the title its form gives it, choices by
+their label, organisations by name, dates as dates. Values stay data (bool, date, numbers,
+lists, label → value for groups); the web UI puts them in words (webapi/ui/filters.py).
 
 Fields are grouped by the form (step) that asks for them, in the order of the process;
 data no form asks for (set by scripts) comes last. Callers check first that the user may
@@ -9,8 +10,8 @@ see the case's data (CaseService.get_case returns data only then).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import date, datetime
-from typing import TYPE_CHECKING
+from datetime import date
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
@@ -18,27 +19,13 @@ from .errors import NotFound
 from .forms import KEUZELIJSTEN
 from .library import ParsedBundle
 from .models import AuditEvent, Case, User
+from .scripting import as_date
 
 if TYPE_CHECKING:
     from .runtime import Runtime
 
-MONTHS = ["januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september", "oktober",
-          "november", "december"]
-
 # Parties are shown as parties, not as data.
 PARTY_KEYS = {"gi"}
-
-
-def format_date(value: date | datetime | str | None) -> str:
-    """1 oktober 2026."""
-    if value in (None, ""):
-        return ""
-    if isinstance(value, str):
-        try:
-            value = date.fromisoformat(value[:10])
-        except ValueError:
-            return value
-    return f"{value.day} {MONTHS[value.month - 1]} {value.year}"
 
 
 EVENT_LABELS = {
@@ -176,25 +163,34 @@ def describe(bundle: ParsedBundle, data: Mapping, org_name: Callable[[str], str 
     return result
 
 
-def display(field: Mapping, value, org_name: Callable[[str], str | None]) -> str:
+def display(field: Mapping, value, org_name: Callable[[str], str | None]) -> Any:
+    """The value as the form means it: a choice's label, an organisation's name, a date field's
+    date (text that is no date stays text), a group as {field title: value}; else the value."""
     if isinstance(value, bool):
-        return "Ja" if value else "Nee"
+        return value
     if isinstance(value, list):
-        return ", ".join(display(field.get("items") or {}, v, org_name) for v in value)
+        return [display(field.get("items") or {}, v, org_name) for v in value]
     if isinstance(value, dict):
         properties = field.get("properties") or {}
-        return "; ".join(
-            f"{(properties.get(k) or {}).get('title') or _humanise(k)}: {display(properties.get(k) or {}, v, org_name)}"
+        return {
+            (properties.get(k) or {}).get("title") or _humanise(k): display(properties.get(k) or {}, v, org_name)
             for k, v in value.items() if v not in (None, "")
-        )
+        }
     labels = {c.get("const"): c.get("title") for c in field.get("oneOf") or [] if isinstance(c, dict)}
     if value in labels:
         return str(labels[value])
     if field.get("x-keuzelijst") in KEUZELIJSTEN and isinstance(value, str):
         return org_name(value) or value
     if field.get("format") == "date":
-        return format_date(value)
-    return str(value)
+        return _date_or_text(value)
+    return value
+
+
+def _date_or_text(value) -> date | str:
+    try:
+        return as_date(value)
+    except ValueError:
+        return str(value)
 
 
 def _forms_in_order(bundle: ParsedBundle):

@@ -15,7 +15,10 @@ Definitions (docs/modelling.md, "Monitoring"):
   `ben` whose form said `passende_zorg`); gecontracteerd is the rest.
 - escalations: tasks with `kpi` = `escalatie`; beside them the cases that reached the RET /
   the BEN (that got a task with `kpi` = `ret` / `ben`).
-- outcomes: `resultaat` (GI) or `einde_reden` (WBW) in the case data.
+- outcomes: `resultaat` (GI) or `einde_reden` (WBW) in the case data, labelled with the
+  `oneOf` titles of the forms that ask for them.
+- a case's norms (`case_norms`): its `monitorNorm` timers, each with its last day (the day
+  the timer is due; care that starts on it is in time) and whether care started (a JW305).
 - median and p90 (nearest rank: the smallest value with at least 90 % of the values at or
   below it), in days.
 """
@@ -26,7 +29,7 @@ import math
 import statistics
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from sqlalchemy import exists, select
@@ -42,7 +45,22 @@ if TYPE_CHECKING:
 
 KPI_ROLES = frozenset({"escalatie", "ret", "ben"})
 START_ZORG = "JW305"
-CARE_NORM = "3 maanden"  # doorbraakaanpak: fitting care within 3 months of the ingangsdatum
+CARE_NORM_MONTHS = 3  # doorbraakaanpak: fitting care within 3 months of the ingangsdatum
+CARE_NORM = f"{CARE_NORM_MONTHS} maanden"
+
+
+def care_deadline(begin: date) -> date:
+    """The last day of the doorbraak norm counted from the ingangsdatum (in time when on it)."""
+    return workdays.add_months(begin, CARE_NORM_MONTHS)
+
+
+def _longest_norm_days() -> int:
+    """The most days the norm can span (3 months: 92, 1 July to 1 October), for charts."""
+    year = [date(2024, 1, 1) + timedelta(days=n) for n in range(366)]
+    return max((care_deadline(day) - day).days for day in year)
+
+
+CARE_NORM_DAYS = _longest_norm_days()
 OUTCOME_FIELDS = ("resultaat", "einde_reden")
 DAY = 86_400.0
 
@@ -133,6 +151,27 @@ class Monitoring:
                 holders.setdefault(item.case_id, item)
         return holders
 
+    # -- one case's norms ---------------------------------------------------------------------
+
+    def case_norms(self, case_id: int) -> list[dict]:
+        """The norms guarding one case as the stuck list and the KPIs judge them: per
+        `monitorNorm` timer its label, its last day and whether care has started (JW305).
+        For the case's own pages: the caller has checked that the user may see the case."""
+        with self.rt.reading() as session:
+            timers = session.execute(
+                select(Timer.element_id, Timer.norm, Timer.due_at)
+                .where(Timer.case_id == case_id, Timer.norm.is_not(None)).order_by(Timer.id)
+            ).all()
+            started = bool(timers) and session.scalar(
+                select(exists().where(IjwMessage.case_id == case_id, IjwMessage.code == START_ZORG))
+            )
+        latest = {timer.element_id: timer for timer in timers}  # a timer waited on again: its last row
+        return [
+            {"norm": timer.norm, "element_id": timer.element_id, "deadline": as_date(timer.due_at),
+             "care_started": bool(started)}
+            for timer in latest.values()
+        ]
+
     # -- where cases wait ---------------------------------------------------------------------
 
     def heatmap(self, actor: Actor, process: str) -> dict:
@@ -190,6 +229,7 @@ class Monitoring:
             ).all()
             starts = self._care_starts(session, scope)
             roles = self._kpi_elements(session, {case.bundle_id for case in cases})
+            outcome_labels = self._outcome_labels(session, {case.bundle_id for case in cases})
             outcomes_by_role = self._outcomes_of_tasks(session, scope, roles["ret"] | roles["ben"])
             escalations = session.execute(
                 select(WorkItem.case_id, WorkItem.status, WorkItem.created_at, WorkItem.completed_at)
@@ -206,7 +246,7 @@ class Monitoring:
             if begin is None or case.id not in starts:
                 continue
             waits[case.id] = float((starts[case.id] - begin).days)
-            within[case.id] = starts[case.id] <= workdays.add_months(begin, 3)
+            within[case.id] = starts[case.id] <= care_deadline(begin)
 
         return {
             "region": names.get(region),
@@ -215,6 +255,7 @@ class Monitoring:
             "cases": len(cases),
             "start_zorg": {
                 "norm": CARE_NORM,
+                "norm_days": CARE_NORM_DAYS,
                 "total": self._wait_group(cases, waits, within, today),
                 "per_gi": self._wait_groups(cases, waits, within, today, "gi_id", names),
                 "per_gemeente": self._wait_groups(cases, waits, within, today, "gemeente_id", names),
@@ -222,6 +263,7 @@ class Monitoring:
             "routes": self._routes(cases, starts, outcomes_by_role, roles),
             "escalations": self._escalations(escalations, starts, reached),
             "outcomes": self._outcomes(cases),
+            "outcome_labels": outcome_labels,
         }
 
     @staticmethod
@@ -248,6 +290,19 @@ class Monitoring:
                 if role in roles:
                     roles[role].add(element.element_id)
         return roles
+
+    def _outcome_labels(self, session, bundle_ids: Iterable[int]) -> dict[str, str]:
+        """Outcome value → the title its form gives it (`oneOf`), over the versions the cases run
+        on; where two forms label one value differently, the first (oldest bundle) wins."""
+        labels: dict[str, str] = {}
+        for bundle_id in sorted(bundle_ids):
+            for schema in self.rt.library.parsed(session, bundle_id).forms.values():
+                for name in OUTCOME_FIELDS:
+                    field = ((schema or {}).get("properties") or {}).get(name) or {}
+                    for choice in field.get("oneOf") or []:
+                        if isinstance(choice, dict) and "const" in choice and choice.get("title"):
+                            labels.setdefault(str(choice["const"]), str(choice["title"]))
+        return labels
 
     @staticmethod
     def _outcomes_of_tasks(session, scope, element_ids: set[str]) -> dict[str, set[int]]:
@@ -287,7 +342,7 @@ class Monitoring:
         waiting = [c for c in cases if c.id not in waits and c.status == "running"
                    and _date_or_none((c.data or {}).get("ingangsdatum_maatregel")) is not None]
         over_norm = [c for c in waiting
-                     if workdays.add_months(_date_or_none(c.data["ingangsdatum_maatregel"]), 3) < today]
+                     if care_deadline(_date_or_none(c.data["ingangsdatum_maatregel"])) < today]
         return {
             "started": len(values),
             "median_days": median(values),

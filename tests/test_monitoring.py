@@ -4,7 +4,7 @@ out by hand below: stuck list order, KPIs per GI and gemeente, the heatmap; and 
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import select
@@ -181,7 +181,23 @@ def test_kpis_on_the_hand_computed_dataset(dataset):
                                   "p90_days_to_handle": 4.0, "started_after_escalation": 1,
                                   "median_days_to_start_zorg": 60.0, "to_ret": 2, "to_ben": 1}
     assert kpi["outcomes"] == {"doelen_behaald": 2, "uitval": 1}
+    # Labelled as the GI's closing form (the version these cases run on) labels them.
+    assert kpi["outcome_labels"] == {"doelen_behaald": "Doelen behaald",
+                                     "niet_haalbaar": "Doelen in overeenstemming niet haalbaar",
+                                     "uitval": "Uitval (jeugdige of gezin gestopt)"}
+    assert (kpi["start_zorg"]["norm"], kpi["start_zorg"]["norm_days"]) == ("3 maanden", 92)
     assert runtime.monitoring.kpi(coordinator, process="wbw_toewijzing")["cases"] == 0
+
+
+def test_a_cases_norms_for_its_own_pages(dataset):
+    _client, runtime, _coordinator, ids = dataset
+    # Case 5: its norm passed on 1 April without care; its RET timer guards no norm.
+    assert runtime.monitoring.case_norms(ids["c5"]) == [{
+        "norm": "Passende zorg binnen 3 maanden", "element_id": "doorbraak_termijn_verstreken",
+        "deadline": date(2027, 4, 1), "care_started": False}]
+    assert [(n["deadline"], n["care_started"]) for n in runtime.monitoring.case_norms(ids["c4"])] == \
+        [(date(2027, 4, 5), True)]
+    assert runtime.monitoring.case_norms(ids["c2"]) == []  # no norm timer
 
 
 def test_heatmap_per_bpmn_element(dataset):

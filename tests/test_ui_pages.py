@@ -4,11 +4,15 @@ refused form keeps, where a completed task leads."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
+from sqlalchemy import select, update
 
+from engine import demo
 from engine.diagram import case_diagrams
-from webapi.ui import claims
+from engine.directory import hash_password
+from engine.models import IjwMessage, Organisation, User, WorkItem
 
 from .gi_steps import STEP_DATA, start_gi, step
 
@@ -105,6 +109,22 @@ def test_every_post_needs_the_sessions_csrf_token(ui, client):
     assert [t["name"] for t in client.case(case["id"])["open_tasks"]] == ["stap1_plan_van_aanpak"]
     # With the token it goes through.
     assert session.post(f"/taken/{task}", data).status_code == 302
+
+
+def test_a_strange_token_or_a_null_origin_is_refused_with_a_dutch_page(ui, client):
+    case = start_gi(client, "UI-CSRF-RAAR")
+    task = _task_of(client, case["id"], "jeugdbeschermer", "stap1_plan_van_aanpak")
+    session = ui("jeugdbeschermer")
+    data = {k: ("ja" if v is True else "nee" if v is False else v) for k, v in STEP_DATA["stap1_plan_van_aanpak"].items()}
+    for refused in (
+        session.post(f"/taken/{task}", data, token="tëst-ß"),  # hmac.compare_digest(str, str) would raise here
+        session.post(f"/taken/{task}", data, token="", headers={"X-CSRF-Token": "jeugdbeschermér"}),
+        session.post(f"/taken/{task}", data, headers={"Origin": "null"}),  # a sandboxed frame or a file:// page
+    ):
+        assert refused.status_code == 400
+        assert "Verzoek geweigerd" in refused.get_data(as_text=True)
+    assert [t["name"] for t in client.case(case["id"])["open_tasks"]] == ["stap1_plan_van_aanpak"]
+    assert session.post(f"/taken/{task}", data, headers={"Origin": "http://localhost"}).status_code == 302
 
 
 def test_logout_ends_the_session(ui):
@@ -223,10 +243,7 @@ def test_the_case_diagrams_mark_the_path_taken_and_the_called_process(client, ru
     assert main["xml"].startswith("<?xml") and main["overdue"] == []
 
 
-def test_claiming_a_task_when_the_engine_offers_it(ui, client, app):
-    with app.app_context():
-        if not claims.available():
-            pytest.skip("oppakken/vrijgeven komt met de deadlines-issue (Runtime.assignments)")
+def test_claiming_a_task_and_giving_it_back_from_the_inbox(ui, client):
     case = start_gi(client, "UI-CLAIM")
     task = _task_of(client, case["id"], "jeugdbeschermer", "stap1_plan_van_aanpak")
     session = ui("jeugdbeschermer")
@@ -238,8 +255,59 @@ def test_claiming_a_task_when_the_engine_offers_it(ui, client, app):
 
     assert session.post(f"/taken/{task}/oppakken", {"terug": "/inbox"}).headers["Location"] == "/inbox"
     assert "<strong>u</strong>" in row() and "Vrijgeven" in row()
+    assert "opgepakt door <strong>u</strong>" in session.get(f"/taken/{task}").get_data(as_text=True)
     session.post(f"/taken/{task}/vrijgeven")
     assert "niemand" in row() and "Oppakken" in row()
+
+
+def test_the_task_page_shows_the_cases_norm_as_the_monitoring_judges_it(ui, client, runtime):
+    case = start_gi(client, "UI-NORM", ingangsdatum="2026-11-30")
+    task = _task_of(client, case["id"], "jeugdbeschermer", "stap1_plan_van_aanpak")
+    session = ui("jeugdbeschermer")
+
+    def norm() -> str:
+        html = session.get(f"/taken/{task}").get_data(as_text=True)
+        return re.sub(r"\s+", " ", re.search(r'<dd data-norm="doorbraak_termijn_verstreken">(.*?)</dd>', html, re.S)[1])
+
+    # 3 months from 30 November: 28 February (the timer's day, the KPI's last day in time).
+    assert norm().strip() == "uiterlijk 28 februari 2027"
+    with runtime.transaction() as db:  # care starts when the JW305 is there, whatever the case data says
+        db.add(IjwMessage(case_id=case["id"], code="JW305", direction="aanbieder → gemeente", payload={},
+                          recorded_at=runtime.clock.now()))
+        db.commit()
+    assert 'uiterlijk 28 februari 2027 <span class="badge badge--ok">zorg gestart</span>' in norm()
+
+
+@pytest.mark.parametrize("back", ["/\\evil.example", "/\\/evil.example", "/\t/evil.example", "//evil.example",
+                                  "https://evil.example/", "inbox"])
+def test_claiming_goes_back_only_to_pages_of_this_site(ui, client, back):
+    case = start_gi(client, "UI-CLAIM-TERUG")
+    task = _task_of(client, case["id"], "jeugdbeschermer", "stap1_plan_van_aanpak")
+    session = ui("jeugdbeschermer")
+    assert session.post(f"/taken/{task}/oppakken", {"terug": back}).headers["Location"] == "/inbox"
+    assert session.post(f"/taken/{task}/vrijgeven", {"terug": "/casussen?x=1"}).headers["Location"] == "/casussen?x=1"
+
+
+def test_the_task_page_says_who_holds_the_task_and_whether_it_is_late(ui, client, runtime):
+    with runtime.transaction() as db:
+        gi = db.scalar(select(Organisation.id).where(Organisation.key == "gi-jbb"))
+        if db.scalar(select(User.id).where(User.username == "collega-ui")) is None:
+            db.add(User(username="collega-ui", display_name="Collega (test)", password_hash=hash_password(demo.PASSWORD),
+                        organisation_id=gi, roles=["jeugdbeschermer"]))
+        db.commit()
+    case = start_gi(client, "UI-WIE")
+    task = _task_of(client, case["id"], "jeugdbeschermer", "stap1_plan_van_aanpak")
+    session = ui("jeugdbeschermer")
+    page = session.get(f"/taken/{task}").get_data(as_text=True)
+    assert "opgepakt door" not in page and "Te laat" not in page
+
+    assert client.post(f"/api/tasks/{task}/assign", "jeugdbeschermer", json={"username": "collega-ui"}).status_code == 200
+    with runtime.transaction() as db:
+        db.execute(update(WorkItem).where(WorkItem.id == task).values(due_at=runtime.clock.now() - timedelta(days=2)))
+        db.commit()
+    page = session.get(f"/taken/{task}").get_data(as_text=True)
+    assert "opgepakt door <strong>collega-ui</strong>" in page
+    assert re.search(r'class="due due--overdue">termijn [^<]+<span class="badge badge--bad">Te laat</span>', page)
 
 
 def test_browser_libraries_come_from_node_modules_or_a_clear_404(app, monkeypatch, tmp_path):

@@ -9,7 +9,7 @@ from html import unescape
 
 import pytest
 
-from webapi.ui.filters import getal, procent
+from webapi.ui.filters import number_nl, percent_nl
 
 from .conftest import BACKENDS
 from .test_ui_pages import Session
@@ -90,15 +90,15 @@ def test_the_dashboard_shows_the_engines_figures(world):
     assert (escalations["to_ret"], escalations["to_ben"]) == (2, 0)  # GI-2026-0103 (done) and 0104 (at the RET)
     tiles = _tiles(page)
     care = tiles["Passende zorg binnen 3 maanden"]
-    assert care[0] == procent(total["share_within_norm"])
+    assert care[0] == percent_nl(total["share_within_norm"])
     assert f"van {total['started']} casussen met start zorg" in care[1]
     assert f"{total['waiting_without_start']} wachten nog" in care[1]
-    assert tiles["Gecontracteerde zorg"][0] == procent(routes["shares"]["gecontracteerd"])
-    assert tiles["Niet-gecontracteerd (A1/A2)"][0] == procent(routes["shares"]["niet_gecontracteerd"])
-    assert tiles["Via RET / BEN"] == (f"{procent(routes['shares']['via_ret'])}/{procent(routes['shares']['via_ben'])}",
+    assert tiles["Gecontracteerde zorg"][0] == percent_nl(routes["shares"]["gecontracteerd"])
+    assert tiles["Niet-gecontracteerd"][0] == percent_nl(routes["shares"]["niet_gecontracteerd"])
+    assert tiles["Via RET / BEN"] == (f"{percent_nl(routes['shares']['via_ret'])}/{percent_nl(routes['shares']['via_ben'])}",
                                       "1 RET · 0 BEN")
     assert tiles["Escalaties"] == (str(escalations["count"]), (
-        f"{escalations['open']} open · {total['waiting_past_norm']} over 3-maandentermijn zonder start zorg · "
+        f"{escalations['open']} open · {total['waiting_past_norm']} over de termijn van 3 maanden zonder start zorg · "
         "2 naar RET · 0 naar BEN"))
     assert tiles["Vastgelopen"][0] == str(len(stuck))
 
@@ -110,10 +110,17 @@ def test_the_dashboard_shows_the_engines_figures(world):
                                  ("Gemeente", "grafiek-gemeente", kpi["start_zorg"]["per_gemeente"])):
         for g in groups:
             assert table[(g["organisation"], party)] == [
-                str(g["started"]), getal(g["median_days"]), getal(g["p90_days"]), procent(g["share_within_norm"]),
+                str(g["started"]), number_nl(g["median_days"]), number_nl(g["p90_days"]), percent_nl(g["share_within_norm"]),
                 str(g["waiting_without_start"]), str(g["waiting_past_norm"])]
             assert _chart_rows(page, chart)[g["organisation"]] == \
                 f"{g['median_days']:.0f} dagen (p90 {g['p90_days']:.0f})"
+
+    # Outcomes under the titles the forms give them, one casus or more casussen.
+    assert _chart_rows(page, "grafiek-uitkomst") == {
+        kpi["outcome_labels"][outcome]: f"{count} {'casus' if count == 1 else 'casussen'}"
+        for outcome, count in kpi["outcomes"].items()}
+    assert _chart_rows(page, "grafiek-uitkomst")["Uitval (jeugdige of gezin gestopt)"] == "1 casus"
+    assert _chart_rows(page, "grafiek-route")["Via BEN"] == "0 casussen"
 
     # The heatmap on each diagram: the engine's elements where cases were.
     for process, heatmap in heatmaps.items():
@@ -123,7 +130,7 @@ def test_the_dashboard_shows_the_engines_figures(world):
     assert _heat(page, "gi_verwijsproces")["stap5_afstemmen_aanbieder"]["waiting_now"] == 2
     assert _heat(page, "opschaalroute")["ret_bespreking"]["waiting_now"] == 1
     slowest = max(e["median_wait_days"] for h in heatmaps.values() for e in h["elements"] if e["count"])
-    assert next(iter(_chart_rows(page, "grafiek-stappen").values())).startswith(getal(slowest, 1) + " dagen")
+    assert next(iter(_chart_rows(page, "grafiek-stappen").values())).startswith(number_nl(slowest, 1) + " dagen")
 
 
 def test_the_dashboard_page_is_for_the_coordinator(world):

@@ -55,6 +55,7 @@ class WaitGroupSchema(BaseSchema):
 
 class StartZorgSchema(BaseSchema):
     norm = ma.fields.String()
+    norm_days = ma.fields.Integer(metadata={"description": "Hoeveel dagen de norm hoogstens duurt (3 maanden: 92)"})
     total = ma.fields.Nested(WaitGroupSchema)
     per_gi = ma.fields.List(ma.fields.Nested(WaitGroupSchema))
     per_gemeente = ma.fields.List(ma.fields.Nested(WaitGroupSchema))
@@ -88,6 +89,8 @@ class KpiSchema(BaseSchema):
     escalations = ma.fields.Nested(EscalationsSchema)
     outcomes = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Integer(),
                               metadata={"description": "Uitkomst bij einde zorg (resultaat of einde_reden) → aantal"})
+    outcome_labels = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.String(),
+                                    metadata={"description": "Uitkomst → de titel die het formulier eraan geeft"})
 
 
 class HeatmapElementSchema(BaseSchema):

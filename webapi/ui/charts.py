@@ -24,9 +24,23 @@ class Bar:
 
 
 @dataclass(frozen=True)
+class Unit:
+    one: str  # 1 casus
+    many: str  # 0, 2 or 1,5 casussen
+
+    def of(self, text: str) -> str:
+        """The value as shown, with the unit that fits it."""
+        return f"{text} {self.one if text == '1' else self.many}"
+
+
+DAYS = Unit("dag", "dagen")
+CASES = Unit("casus", "casussen")
+
+
+@dataclass(frozen=True)
 class BarChart:
     title: str
-    unit: str
+    unit: Unit
     bars: list[Bar]
     height: float
     width: float
@@ -40,7 +54,7 @@ class BarChart:
         return not self.bars
 
 
-def bar_chart(title: str, rows: list[tuple[str, float | None, float | None]], unit: str,
+def bar_chart(title: str, rows: list[tuple[str, float | None, float | None]], unit: Unit,
               marker_label: str | None = None, warn: float | None = None, bad: float | None = None,
               fmt=lambda v: f"{v:.0f}", size: str = "narrow") -> BarChart:
     """rows: (label, value, marker value or None); rows without a value are left out."""
@@ -52,10 +66,10 @@ def bar_chart(title: str, rows: list[tuple[str, float | None, float | None]], un
         tone = "bad" if bad is not None and value >= bad else "warn" if warn is not None and value >= warn else "normal"
         bars.append(Bar(
             label=label, value=value, width=max(2.0, bar_width * value / top), y=index * ROW_HEIGHT + 4,
-            text=f"{fmt(value)} {unit}".strip() + (f" (p90 {fmt(marker)})" if marker is not None and marker_label else ""),
+            text=unit.of(fmt(value)) + (f" (p90 {fmt(marker)})" if marker is not None and marker_label else ""),
             tone=tone,
             marker_x=label_width + bar_width * marker / top if marker is not None else None,
-            marker_text=f"{fmt(marker)} {unit}".strip() if marker is not None else None,
+            marker_text=unit.of(fmt(marker)) if marker is not None else None,
         ))
     return BarChart(title=title, unit=unit, bars=bars, height=len(bars) * ROW_HEIGHT + 8,
                     width=label_width + bar_width + value_width, label_width=label_width, marker_label=marker_label,

@@ -11,7 +11,7 @@ from flask import render_template, request
 from engine.access import Actor
 
 from .blueprint import blp, processes, runtime
-from .charts import bar_chart
+from .charts import CASES, DAYS, bar_chart
 from .session import current_user, role_required
 
 STUCK_COLUMNS = {
@@ -23,14 +23,10 @@ STUCK_COLUMNS = {
     "termijn": ("Termijn", lambda r: r["due_at"]),
     "te_laat": ("Dagen te laat", lambda r: r["days_overdue"]),
 }
-OUTCOME_LABELS = {
-    "doelen_behaald": "Doelen behaald",
-    "niet_haalbaar": "Doelen niet haalbaar",
-    "uitval": "Uitval",
-    "achttien_jaar": "18 jaar geworden",
-}
 # Heatmap colours by median wait in days: up to LOW calm, up to HIGH amber, above red.
 HEAT_LOW, HEAT_HIGH = 5, 20
+# Waits for care turn amber from this share of the norm, red past the norm.
+NORM_WARN_SHARE = 2 / 3
 STEP_CHART_ROWS = 12
 
 
@@ -74,27 +70,29 @@ def _charts(kpi: dict, heatmaps: list[dict]) -> dict:
         key=lambda row: -(row[1] or 0),
     )[:STEP_CHART_ROWS]
     routes, start_zorg = kpi["routes"]["counts"], kpi["start_zorg"]
+    labels = kpi["outcome_labels"]
     return {
-        "steps": bar_chart("Wachttijd per stap (mediaan, streep = p90)", steps, "dagen", marker_label="p90",
+        "steps": bar_chart("Wachttijd per stap (mediaan, streep = p90)", steps, DAYS, marker_label="p90",
                            warn=HEAT_LOW, bad=HEAT_HIGH, fmt=lambda v: f"{v:.1f}".replace(".", ","), size="wide"),
         "routes": bar_chart("Route naar passende zorg (casussen met start zorg)", [
             ("Gecontracteerd", routes["gecontracteerd"], None),
-            ("Niet-gecontracteerd (A1/A2)", routes["niet_gecontracteerd"], None),
+            ("Niet-gecontracteerd", routes["niet_gecontracteerd"], None),
             ("Via RET", routes["via_ret"], None),
             ("Via BEN", routes["via_ben"], None),
-        ], "casussen"),
+        ], CASES),
         "gemeente": _wait_chart("Dagen tot start passende zorg per gemeente (mediaan, streep = p90)",
-                                start_zorg["per_gemeente"]),
-        "gi": _wait_chart("Dagen tot start passende zorg per GI (mediaan, streep = p90)", start_zorg["per_gi"]),
+                                start_zorg["per_gemeente"], start_zorg["norm_days"]),
+        "gi": _wait_chart("Dagen tot start passende zorg per GI (mediaan, streep = p90)", start_zorg["per_gi"],
+                          start_zorg["norm_days"]),
         "outcomes": bar_chart("Uitkomst bij einde hulp", [
-            (OUTCOME_LABELS.get(outcome, outcome), count, None) for outcome, count in kpi["outcomes"].items()
-        ], "casussen"),
+            (labels.get(outcome, outcome), count, None) for outcome, count in kpi["outcomes"].items()
+        ], CASES),
     }
 
 
-def _wait_chart(title: str, groups: list[dict]):
+def _wait_chart(title: str, groups: list[dict], norm_days: int):
     return bar_chart(title, [(g["organisation"] or "Onbekend", g["median_days"], g["p90_days"]) for g in groups],
-                     "dagen", marker_label="p90", warn=60, bad=92)
+                     DAYS, marker_label="p90", warn=round(norm_days * NORM_WARN_SHARE), bad=norm_days)
 
 
 def _level(median: float | None) -> str:

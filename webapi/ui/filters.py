@@ -1,77 +1,90 @@
-"""Template filters: dates, times and numbers the Dutch way, in the Europe/Amsterdam zone."""
+"""Template filters: dates, times, numbers and case facts the Dutch way, in Amsterdam time.
+
+Dates and moments are read by the engine's own parsers (engine.scripting.as_date and
+as_moment, the ones scripts and timers use); what they cannot read is shown as it is, never
+an error page.
+"""
 
 from __future__ import annotations
 
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 from flask import Flask
 
-from engine.casefacts import MONTHS, format_date
+from engine.scripting import AMSTERDAM, as_date, as_moment
 
-ZONE = ZoneInfo("Europe/Amsterdam")
+MONTHS = ["januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september", "oktober",
+          "november", "december"]
 SHORT_MONTHS = [m[:3] for m in MONTHS]
 
 
-def local(value: datetime) -> datetime:
-    return value.astimezone(ZONE) if value.tzinfo else value
+def _day(value) -> date | None:
+    """The (Amsterdam) day of a date, a moment or an ISO string; None when it is none of these."""
+    try:
+        return as_date(value)
+    except ValueError:
+        return None
 
 
-def datum(value) -> str:
+def date_nl(value) -> str:
     """1 oktober 2026"""
-    if isinstance(value, datetime):
-        value = local(value).date()
-    return format_date(value)
+    if value in (None, ""):
+        return ""
+    day = _day(value)
+    return f"{day.day} {MONTHS[day.month - 1]} {day.year}" if day else str(value)
 
 
-def kort(value) -> str:
+def short_date(value) -> str:
     """1 okt 2026"""
     if value in (None, ""):
         return ""
-    if isinstance(value, datetime):
-        value = local(value).date()
-    if isinstance(value, str):
-        value = date.fromisoformat(value[:10])
-    return f"{value.day} {SHORT_MONTHS[value.month - 1]} {value.year}"
+    day = _day(value)
+    return f"{day.day} {SHORT_MONTHS[day.month - 1]} {day.year}" if day else str(value)
 
 
-def tijdstip(value: datetime | None) -> str:
+def moment_nl(value) -> str:
     """1 okt 2026 14:05"""
-    if value is None:
+    if value in (None, ""):
         return ""
-    moment = local(value)
-    return f"{kort(moment.date())} {moment:%H:%M}"
+    try:
+        moment = as_moment(value).astimezone(AMSTERDAM)
+    except ValueError:
+        return str(value)
+    return f"{short_date(moment.date())} {moment:%H:%M}"
 
 
 def iso(value: datetime | None) -> str:
     return value.isoformat() if value else ""
 
 
-def getal(value, decimals: int = 0) -> str:
+def number_nl(value, decimals: int = 0) -> str:
+    """1.234,5"""
     if value is None:
         return "–"
     return f"{value:,.{decimals}f}".replace(",", " ").replace(".", ",").replace(" ", ".")
 
 
-def procent(value) -> str:
+def percent_nl(value) -> str:
     return "–" if value is None else f"{round(value * 100)}%"
 
 
-def dagen_geleden(value: datetime | None, now: datetime) -> str:
-    if value is None:
-        return ""
-    days = (local(now).date() - local(value).date()).days
-    if days == 0:
-        return "vandaag"
-    if days == 1:
-        return "gisteren"
-    if days > 1:
-        return f"{days} dagen geleden"
-    return "morgen" if days == -1 else f"over {-days} dagen"
+def fact_text(value) -> str:
+    """A case fact as engine/casefacts.py gives it (labels resolved, values typed) in words."""
+    if isinstance(value, bool):
+        return "Ja" if value else "Nee"
+    if isinstance(value, datetime):
+        return moment_nl(value)
+    if isinstance(value, date):
+        return date_nl(value)
+    if isinstance(value, list):
+        return ", ".join(fact_text(v) for v in value)
+    if isinstance(value, dict):
+        return "; ".join(f"{label}: {fact_text(v)}" for label, v in value.items())
+    return str(value)
 
 
 def register(app: Flask) -> None:
     app.jinja_env.filters.update(
-        datum=datum, kort=kort, tijdstip=tijdstip, iso=iso, getal=getal, procent=procent,
+        date_nl=date_nl, short_date=short_date, moment_nl=moment_nl, iso=iso, number_nl=number_nl,
+        percent_nl=percent_nl, fact_text=fact_text,
     )
-    app.jinja_env.globals["dagen_geleden"] = dagen_geleden

@@ -8,16 +8,14 @@ to their next task in the same case, or back to the inbox.
 from __future__ import annotations
 
 import logging
-from datetime import date
 
 from flask import flash, redirect, render_template, request, url_for
 
 from engine import casefacts
 from engine.errors import Conflict, InvalidData, StepFailed
-from engine.workdays import add_months
 from engine.worklist import TaskFilter, open_tasks
 
-from . import claims, formrender
+from . import formrender
 from .blueprint import blp, runtime
 from .session import current_user, login_required
 
@@ -83,25 +81,10 @@ def _page(view: dict, form: formrender.RenderedForm, status: int = 200, refusal:
     case = case or rt.cases.get_case(actor, view["case_id"])
     facts = casefacts.sections(rt, case["id"], case["data"]) if case["data"] is not None else []
     key_facts = next((s["fields"] for s in facts if s["start"]), [])
-    doorbraak = _doorbraak(case["data"] or {})
+    norms = rt.monitoring.case_norms(case["id"]) if case["data"] is not None else []
     history = casefacts.timeline(rt, case["id"], case["history"], [])[-HISTORY_IN_PANEL:]
     others = [t for t in case["open_tasks"] if t["id"] != view["id"]]
     return render_template(
-        "ui/task.html", task=view, form=form, case=case, key_facts=key_facts, doorbraak=doorbraak,
+        "ui/task.html", task=view, form=form, case=case, key_facts=key_facts, norms=norms,
         history=list(reversed(history)), other_tasks=others, refusal=refusal,
-        claims_available=claims.available(), claimed_by=claims.claimer_name(view["claimed_by"]),
-        overdue=_overdue(view),
     ), status
-
-
-def _doorbraak(data: dict):
-    """The doorbraak deadline: fitting care within 3 months of the measure."""
-    try:
-        start = date.fromisoformat(str(data.get("ingangsdatum_maatregel", ""))[:10])
-    except ValueError:
-        return None
-    return {"deadline": add_months(start, 3), "care_started": bool(data.get("zorg_gestart"))}
-
-
-def _overdue(view: dict) -> bool:
-    return view["due_at"] is not None and view["due_at"] < runtime().clock.now()
