@@ -83,7 +83,9 @@ def test_the_api_accepts_the_session_but_every_change_needs_its_csrf_token_from_
 
     upload = {"filename": f"{GI}.bpmn", "content": renamed(gi_bpmn(), "Plan van aanpak opstellen", "Plan maken")}
     for headers in ({}, {"X-CSRF-Token": "fout"}, {"X-CSRF-Token": _api_token(ui("procesontwerper"))},
-                    {"X-CSRF-Token": token, "Origin": "http://evil.example"}):
+                    {"X-CSRF-Token": token, "Origin": "http://evil.example"},
+                    {"X-CSRF-Token": token + "é"},  # hmac.compare_digest(str, str) would raise: a 500
+                    {"X-CSRF-Token": token, "Origin": "null"}):
         refused = _json_post(designer, "/api/processes", upload, **headers)
         assert refused.status_code == 403, headers
         assert refused.is_json and "Geweigerd" in refused.json["message"]
