@@ -13,8 +13,9 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
-from . import access, audit
+from . import access, audit, directory
 from .access import Actor
+from .cases import lock_case, require_running
 from .errors import Conflict, InvalidData, NotFound
 from .models import User, WorkItem
 
@@ -31,7 +32,8 @@ class Assignments:
             if item.claimed_by == actor.id:
                 raise Conflict("U heeft deze taak al geclaimd.")
             if item.claimed_by is not None:
-                raise Conflict(f"Deze taak is al geclaimd door {_username(session, item.claimed_by)}.")
+                holder = directory.usernames(session, [item.claimed_by]).get(item.claimed_by)
+                raise Conflict(f"Deze taak is al geclaimd door {holder}.")
             item.claimed_by = actor.id
             return "task_claimed", "Taak geclaimd", {}
 
@@ -41,9 +43,9 @@ class Assignments:
         def change(session, item):
             if item.claimed_by is None:
                 raise Conflict("Deze taak is niet geclaimd.")
-            previous = _username(session, item.claimed_by)
+            previous = directory.usernames(session, [item.claimed_by]).get(item.claimed_by)
             item.claimed_by = None
-            return "task_unclaimed", "Taak vrijgegeven", {"was_geclaimd_door": previous}
+            return "task_unclaimed", "Taak vrijgegeven", {"previously_claimed_by": previous}
 
         return self._change(actor, item_id, change)
 
@@ -59,9 +61,9 @@ class Assignments:
                                                 f"{access.ROLE_LABELS.get(item.lane or '', item.lane)}."]})
             if item.claimed_by == user.id:
                 raise Conflict(f"Deze taak is al toegewezen aan {user.username}.")
-            previous = _username(session, item.claimed_by) if item.claimed_by else None
+            previous = directory.usernames(session, [item.claimed_by]).get(item.claimed_by)
             item.claimed_by = user.id
-            return "task_assigned", "Taak toegewezen", {"aan": user.username, "was_geclaimd_door": previous}
+            return "task_assigned", "Taak toegewezen", {"assigned_to": user.username, "previously_claimed_by": previous}
 
         return self._change(actor, item_id, change)
 
@@ -71,22 +73,16 @@ class Assignments:
             item = session.get(WorkItem, item_id)
             if item is None:
                 raise NotFound("Deze taak bestaat niet.")
-            case = cases._lock_case(session, item.case_id)
+            case = lock_case(session, item.case_id)
             session.refresh(item)  # as it is now that the case is ours
-            cases._check_task_access(session, actor, case, item)
+            cases.check_task_access(session, actor, case, item)
             if item.status != "open":
                 raise Conflict("Deze taak is al afgerond.")
+            require_running(case)
             kind, title, details = change(session, item)
             audit.record(session, self.rt.clock.now(), actor, kind, case.id, item.element_id, title,
-                         task=item.id, taak=item.title, **details)
+                         task=item.id, task_title=item.title, **details)
             session.flush()
-            view = cases._task_view(session, item, case, with_form=False)
+            [view] = cases.task_views(session, [item], case)
             session.commit()
             return view
-
-
-def _username(session, user_id: int | None) -> str | None:
-    if user_id is None:
-        return None
-    user = session.get(User, user_id)
-    return user.username if user else None

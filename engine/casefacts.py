@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 
 from .errors import NotFound
-from .forms import KEUZELIJSTEN
+from .forms import CHOICE_LISTS
+from .ijw import NAMES as IJW_NAMES
 from .library import ParsedBundle
 from .models import AuditEvent, Case, User
 from .scripting import as_date
@@ -91,17 +92,6 @@ def timeline(rt: Runtime, case_id: int, history: list[dict], messages: list[dict
         })
     entries.sort(key=lambda e: (e["at"], e["order"]))
     return entries
-
-
-IJW_NAMES = {
-    "JW315": "Verzoek om toewijzing",
-    "JW316": "VOT retour",
-    "JW301": "Toewijzing jeugdhulp",
-    "JW319": "Antwoordbericht",
-    "JW305": "Start jeugdhulp",
-    "JW307": "Stop jeugdhulp",
-    "JW317": "Verzoek om wijziging",
-}
 
 
 def fields_of(schema: Mapping, data: Mapping, org_name: Callable[[str], str | None]) -> list[dict]:
@@ -179,7 +169,7 @@ def display(field: Mapping, value, org_name: Callable[[str], str | None]) -> Any
     labels = {c.get("const"): c.get("title") for c in field.get("oneOf") or [] if isinstance(c, dict)}
     if value in labels:
         return str(labels[value])
-    if field.get("x-keuzelijst") in KEUZELIJSTEN and isinstance(value, str):
+    if field.get("x-keuzelijst") in CHOICE_LISTS and isinstance(value, str):
         return org_name(value) or value
     if field.get("format") == "date":
         return _date_or_text(value)

@@ -8,29 +8,31 @@ was before the request.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from datetime import datetime
+import logging
+from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING
 from uuid import UUID
 
 from SpiffWorkflow.exceptions import WorkflowException
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import bindparam, insert, or_, select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 
-from . import access, audit, deadlines, forms, meetings
+from . import access, audit, deadlines, directory, forms, ijw, meetings
 from .access import Actor
 from .errors import Conflict, Forbidden, InvalidData, NotFound, StepFailed
 from .library import ParsedBundle
-from .models import AuditEvent, Case, IjwMessage, User, WorkItem
+from .models import AuditEvent, Case, IjwMessage, WorkItem
+from .persistence import Snapshot
 from .workflows import LiveWorkflow
+from .worklist import open_items, task_summary
 
 if TYPE_CHECKING:
     from .runtime import Runtime
 
-_ACTIVE = TaskState.READY | TaskState.WAITING | TaskState.STARTED
+log = logging.getLogger(__name__)
 
 # Fields the engine puts into the case data at start, next to the start form's fields: the
 # starter's organisation as its party, and the gemeente's mandate. Validation
@@ -39,21 +41,29 @@ MANDATE_FIELD = "gemeente_mandateert_gi"
 RET_SCHEDULE_FIELD = "ret_schema"  # the region's RET meeting schedule (engine/meetings.py)
 ENGINE_FIELDS = frozenset({parties[0] for parties in access.LANE_PARTIES.values()} | {MANDATE_FIELD, RET_SCHEDULE_FIELD})
 
-_WORK_ITEMS = WorkItem.__table__
-_INSERT_WORK_ITEM = insert(_WORK_ITEMS)
-_OPEN_ITEM_ROWS = (
-    select(_WORK_ITEMS).where(_WORK_ITEMS.c.case_id == bindparam("case_id"), _WORK_ITEMS.c.status == "open")
-    .order_by(_WORK_ITEMS.c.created_at)
-)
+_INSERT_WORK_ITEM = insert(WorkItem.__table__)
 
-IJW_DIRECTIONS = {
-    "JW315": "aanbieder → gemeente",
-    "JW317": "aanbieder → gemeente",
-    "JW305": "aanbieder → gemeente",
-    "JW307": "aanbieder → gemeente",
-    "JW301": "gemeente → aanbieder",
-    "JW319": "gemeente → aanbieder",
-}
+
+def lock_case(session: Session, case_id: int) -> Case:
+    """The case row, locked until the transaction ends: every command on a case (a step, a
+    claim, a timer, a migration) takes this lock first, so two of them never cross. FOR
+    UPDATE on PostgreSQL; on SQLite the write transaction (BEGIN IMMEDIATE) holds it."""
+    case = session.scalar(select(Case).where(Case.id == case_id).with_for_update())
+    if case is None:
+        raise NotFound("Deze casus bestaat niet.")
+    return case
+
+
+def require_running(case: Case) -> None:
+    """Users act only on running cases: a case in error waits for an operator (resume)."""
+    if case.status == "running":
+        return
+    if case.status == "error":
+        raise Conflict("Deze casus staat stil door een fout en neemt niets aan tot een procesontwerper hem "
+                       "hervat.")
+    if case.status == "completed":
+        raise Conflict("Deze casus is afgerond.")
+    raise Conflict(f"Deze casus loopt niet (status {case.status}).")
 
 
 class CaseService:
@@ -73,7 +83,7 @@ class CaseService:
             party = access.LANE_PARTIES.get(role, ())[:1]
             if party and access.PARTY_KINDS[party[0]] != actor.organisation_kind:
                 raise Forbidden("Uw organisatie kan dit proces niet starten.")
-            self._form(session, bundle, start.form if start else None).validate(data)
+            self.form(session, bundle, start.form if start else None).validate(data)
 
             start_data = dict(data)
             if party:
@@ -100,43 +110,45 @@ class CaseService:
 
             workflow = self.rt.new_workflow(bundle)
             workflow.task_tree.data.update(start_data)
-            live = LiveWorkflow(workflow, self.rt.new_snapshot())
+            live = LiveWorkflow(workflow, Snapshot())
             audit.record(session, now, actor, "case_started", case.id, start.element_id if start else None,
                          bundle.name, data=dict(data), version=bundle.version)
-            self._run(session, case, bundle, live, actor, lambda: workflow.do_engine_steps())
+            self._run(session, case, bundle, live, actor, lambda: workflow.do_engine_steps(),
+                      after=start.title if start else bundle.name)
             if not case.reference:
                 case.reference = f"CASUS-{case.id}"
-            return self._commit_and_view(session, case, bundle, live)
+            return self._commit(session, case, live, lambda: self._command_view(session, actor, case, bundle))
 
     def complete(self, actor: Actor, item_id: str, data: Mapping) -> dict:
         with self.rt.transaction() as session:
             item = session.get(WorkItem, item_id)
             if item is None:
                 raise NotFound("Deze taak bestaat niet.")
-            case = self._lock_case(session, item.case_id)
+            case = lock_case(session, item.case_id)
             session.refresh(item)  # read again under the case lock: another worker may have just done it
-            self._check_task_access(session, actor, case, item)
+            self.check_task_access(session, actor, case, item)
             if item.status != "open":
                 raise Conflict("Deze taak is al afgerond.")
+            require_running(case)
             bundle = self.rt.library.parsed(session, case.bundle_id)
             return self._complete(session, actor, case, bundle, item, data)
 
-    def record_ijw(self, actor: Actor, case_id: int, code: str, bericht: Mapping) -> dict:
-        """An iJw message arriving through the API completes the task that waits for it."""
+    def record_ijw(self, actor: Actor, case_id: int, code: str, message: Mapping) -> dict:
+        """An iJw message arriving through the API completes the task that waits for it (the
+        first one, of those waiting for this code, that the actor may do)."""
         with self.rt.transaction() as session:
-            case = self._lock_case(session, case_id)
-            if not (access.is_party(actor, case) or self._worked_on(session, actor, case)):
+            case = lock_case(session, case_id)
+            if not access.may_view_case(session, actor, case):
                 raise NotFound("Deze casus bestaat niet.")
+            require_running(case)
             bundle = self.rt.library.parsed(session, case.bundle_id)
-            candidates = [
-                item for item in self._open_items(session, case.id)
-                if code in self._element(bundle, item).ijw
-            ]
-            if not candidates:
+            waiting = [item for item in session.scalars(open_items(case.id)) if code in self._element(bundle, item).ijw]
+            if not waiting:
                 raise Conflict(f"Deze casus wacht niet op een {code}-bericht.")
-            item = candidates[0]
-            self._check_task_access(session, actor, case, item)
-            data = dict(bericht)
+            item = next((i for i in waiting if access.may_do(actor, i.lane, i.organisation_id)), None)
+            if item is None:
+                raise Forbidden(f"Het {code}-bericht van deze casus is niet voor uw rol of organisatie.")
+            data = dict(message)
             if len(self._element(bundle, item).ijw) > 1:
                 data.setdefault("BerichtCode", code)
             return self._complete(session, actor, case, bundle, item, data)
@@ -145,9 +157,9 @@ class CaseService:
                   data: Mapping) -> dict:
         element = self._element(bundle, item)
         if item.claimed_by is not None and item.claimed_by != actor.id:
-            raise Conflict(f"Deze taak is geclaimd door {self._username(session, item.claimed_by)}; "
-                           "die kan hem afronden of vrijgeven.")
-        self._form(session, bundle, item.form).validate(data, case.data)
+            holder = directory.usernames(session, [item.claimed_by]).get(item.claimed_by)
+            raise Conflict(f"Deze taak is geclaimd door {holder}; die kan hem afronden of vrijgeven.")
+        self.form(session, bundle, item.form).validate(data, case.data)
         live = self._live(session, case, bundle)
         task = live.workflow.get_task_from_id(UUID(item.id))
         if task is None or task.state != TaskState.READY:
@@ -160,7 +172,7 @@ class CaseService:
                      lane=item.lane, data=dict(data))
         code = self._ijw_code(element, data)
         if code:
-            session.add(IjwMessage(case_id=case.id, code=code, direction=IJW_DIRECTIONS.get(code, ""),
+            session.add(IjwMessage(case_id=case.id, code=code, direction=ijw.direction(code),
                                    payload=dict(data), recorded_at=now, recorded_by=actor.id, work_item_id=item.id))
 
         def step():
@@ -168,18 +180,25 @@ class CaseService:
             task.run()
             live.workflow.do_engine_steps()
 
-        self._run(session, case, bundle, live, actor, step)
-        return self._commit_and_view(session, case, bundle, live)
+        self._run(session, case, bundle, live, actor, step, after=item.title)
+        return self._commit(session, case, live, lambda: self._command_view(session, actor, case, bundle))
 
     # -- the step itself -------------------------------------------------------------------
 
-    def _run(self, session: Session, case: Case, bundle: ParsedBundle, live: LiveWorkflow, actor: Actor, step) -> None:
+    def _run(self, session: Session, case: Case, bundle: ParsedBundle, live: LiveWorkflow, actor: Actor,
+             step: Callable[[], None], after: str) -> None:
+        """Run the engine steps and persist them. `after`: the title of what set them off (a
+        task, the start, a timer), for the message when a step of the model fails."""
         try:
             step()
         except WorkflowException as error:
             self.rt.cache.evict(case.id)
             element = getattr(getattr(error, "task_spec", None), "bpmn_id", None)
-            raise StepFailed(f"De volgende stap kon niet worden uitgevoerd: {error}", element) from error
+            detail = f"{type(error).__name__}: {error}"
+            # The technical text is for the designer, in the log; the user gets what to do.
+            log.error("case %s: the step after '%s' failed at element %s: %s", case.id, after, element, detail)
+            raise StepFailed(f"De stap na '{after}' kon niet worden uitgevoerd; de casus is ongewijzigd. "
+                             "Meld dit aan de procesontwerper.", element, detail) from error
         except Exception:
             self.rt.cache.evict(case.id)
             raise
@@ -238,7 +257,7 @@ class CaseService:
         # The party behind a lane can change (a new aanbieder): open items follow it.
         if parties_changed:
             session.flush()
-            for item in self._open_items(session, case.id):
+            for item in session.scalars(open_items(case.id)):
                 item.organisation_id = access.lane_organisation(case, item.lane)
 
     def _sync_parties(self, session: Session, case: Case, data: Mapping) -> None:
@@ -249,28 +268,19 @@ class CaseService:
         if case.gemeente_id is not None and case.region_id is None:
             case.region_id = self.rt.orgs.by_id(session, case.gemeente_id).region_id
 
-    def _commit_and_view(self, session: Session, case: Case, bundle: ParsedBundle, live: LiveWorkflow) -> dict:
+    def _commit(self, session: Session, case: Case, live: LiveWorkflow, view: Callable[[], dict] | None = None):
+        """Commit a step and keep its workflow cached. `view`, when given, is built after the
+        flush and before the commit (the step's rows seen, no new transaction) and returned."""
         try:
             session.flush()
         except StaleDataError as error:
             self.rt.cache.evict(case.id)
             raise Conflict("De casus is intussen door iemand anders gewijzigd; probeer het opnieuw.") from error
         live.version = case.version
-        view = self._command_view(session, case, bundle)
-        self.rt.commit(session)
+        result = view() if view is not None else None
+        session.commit()
         self.rt.cache.checkin(case.id, live)
-        return view
-
-    def _commit(self, session: Session, case: Case, live: LiveWorkflow) -> None:
-        """Commit a step that needs no view (a fired timer) and keep the workflow cached."""
-        try:
-            session.flush()
-        except StaleDataError as error:
-            self.rt.cache.evict(case.id)
-            raise Conflict("De casus is intussen door iemand anders gewijzigd; probeer het opnieuw.") from error
-        live.version = case.version
-        self.rt.commit(session)
-        self.rt.cache.checkin(case.id, live)
+        return result
 
     def _live(self, session: Session, case: Case, bundle: ParsedBundle) -> LiveWorkflow:
         live = self.rt.cache.checkout(case.id, case.version)
@@ -279,14 +289,14 @@ class CaseService:
         workflow, snapshot = self.rt.store.load(
             session, case.id, case.engine_state, bundle.spec, bundle.subprocess_specs, self.rt.script_engine
         )
-        open_items = {item.id for item in self._open_items(session, case.id)}
-        return LiveWorkflow(workflow, snapshot, case.version, open_items)
+        open_ids = set(session.scalars(open_items(case.id).with_only_columns(WorkItem.id)))
+        return LiveWorkflow(workflow, snapshot, case.version, open_ids)
 
     # -- queries ---------------------------------------------------------------------------
 
     def list_cases(self, actor: Actor, process: str | None = None, status: str | None = None) -> list[dict]:
         with self.rt.reading() as session:
-            query = select(Case).where(self._visible_clause(actor)).order_by(Case.id.desc())
+            query = select(Case).where(access.visible_cases(actor)).order_by(Case.id.desc())
             if process:
                 query = query.where(Case.process_key == process)
             if status:
@@ -297,7 +307,7 @@ class CaseService:
     def get_case(self, actor: Actor, case_id: int) -> dict:
         with self.rt.reading() as session:
             case = session.get(Case, case_id)
-            if case is None or not self._may_view(session, actor, case):
+            if case is None or not access.may_view_case(session, actor, case):
                 raise NotFound("Deze casus bestaat niet.")
             return self._case_view(session, actor, case)
 
@@ -307,8 +317,12 @@ class CaseService:
             if item is None:
                 raise NotFound("Deze taak bestaat niet.")
             case = session.get(Case, item.case_id)
-            self._check_task_access(session, actor, case, item)
-            return self._task_view(session, item, case)
+            self.check_task_access(session, actor, case, item)
+            [view] = self.task_views(session, [item], case)
+            # A done task's form shows the case's values only to those who still see its data.
+            with_data = item.status == "open" or access.sees_case_data(session, actor, case)
+            view.update(self.task_form(session, item, case, with_data))
+            return view
 
     # -- views -----------------------------------------------------------------------------
 
@@ -327,40 +341,41 @@ class CaseService:
 
     def _case_view(self, session: Session, actor: Actor, case: Case) -> dict:
         view = self._case_summary(session, case)
-        orgs = self.rt.orgs.names(session, [case.gi_id, case.gemeente_id, case.aanbieder_id, case.region_id])
-        worked = self._worked_on(session, actor, case)
-        open_items = self._open_items(session, case.id)
+        items = list(session.scalars(open_items(case.id)))
+        sees_data = access.sees_case_data(session, actor, case, items)
         view.update(
-            parties={p: orgs.get(getattr(case, f"{p}_id")) for p in ("gi", "gemeente", "aanbieder", "region")},
-            open_tasks=[self._task_view(session, item, case, with_form=False) for item in open_items],
-            data=dict(case.data) if access.sees_case_data(actor, case, worked) else None,
-            history=self._history(session, case, actor, worked),
-            ijw_messages=self._messages(session, case) if access.sees_case_data(actor, case, worked) else [],
+            parties=self._parties(session, case),
+            open_tasks=self.task_views(session, items, case),
+            data=dict(case.data) if sees_data else None,
+            history=self._history(session, case, sees_data),
+            ijw_messages=self._messages(session, case) if sees_data else [],
             error=case.error,
         )
         return view
 
-    def _command_view(self, session: Session, case: Case, bundle: ParsedBundle) -> dict:
+    def _command_view(self, session: Session, actor: Actor, case: Case, bundle: ParsedBundle) -> dict:
         """What a command returns: the case as it now stands for the one who just acted on it.
 
         History and iJw messages are left out: they grow with the case, and the cost of a step
-        must not. GET the case for them.
+        must not. GET the case for them. The open tasks are read as plain rows.
         """
         view = self._case_summary(session, case, bundle)
-        orgs = self.rt.orgs.names(session, [case.gi_id, case.gemeente_id, case.aanbieder_id, case.region_id])
+        rows = session.connection().execute(open_items(case.id)).all()
         view.update(
-            parties={p: orgs.get(getattr(case, f"{p}_id")) for p in ("gi", "gemeente", "aanbieder", "region")},
-            open_tasks=[self._task_view(session, row, case, with_form=False)
-                        for row in session.connection().execute(_OPEN_ITEM_ROWS, {"case_id": case.id})],
-            data=dict(case.data),
+            parties=self._parties(session, case),
+            open_tasks=self.task_views(session, rows, case),
+            data=dict(case.data) if access.sees_case_data(session, actor, case, rows) else None,
             history=None,
             ijw_messages=None,
             error=case.error,
         )
         return view
 
-    def _history(self, session: Session, case: Case, actor: Actor, worked: bool) -> list[dict]:
-        show_details = access.sees_case_data(actor, case, worked)
+    def _parties(self, session: Session, case: Case) -> dict:
+        orgs = self.rt.orgs.names(session, [case.gi_id, case.gemeente_id, case.aanbieder_id, case.region_id])
+        return {p: orgs.get(getattr(case, f"{p}_id")) for p in ("gi", "gemeente", "aanbieder", "region")}
+
+    def _history(self, session: Session, case: Case, show_details: bool) -> list[dict]:
         events = session.scalars(select(AuditEvent).where(AuditEvent.case_id == case.id).order_by(AuditEvent.id))
         return [
             {
@@ -377,26 +392,26 @@ class CaseService:
             for m in rows
         ]
 
-    def _task_view(self, session: Session, item: WorkItem, case: Case | None = None, with_form: bool = True) -> dict:
-        case = case or session.get(Case, item.case_id)
-        view = task_summary(item, case, self.rt.clock.now(), self._username(session, item.claimed_by))
-        if with_form:
-            view.update(self.task_form(session, item, case))
-        return view
+    def task_views(self, session: Session, items: Iterable, case: Case) -> list[dict]:
+        """Tasks of one case as lists show them (without forms); `items`: WorkItem objects or
+        rows. The names of whoever claimed them come in one query."""
+        items = list(items)
+        now = self.rt.clock.now()
+        claimers = directory.usernames(session, [item.claimed_by for item in items])
+        return [task_summary(item, case, now, claimers.get(item.claimed_by)) for item in items]
 
-    def task_form(self, session: Session, item: WorkItem, case: Case) -> dict:
-        """The task's form as it is served now, and the values its fields have in the case."""
-        schema = self._schema(session, self.rt.library.parsed(session, case.bundle_id), item.form)
-        fields = (schema or {}).get("properties") or {}
+    def task_form(self, session: Session, item: WorkItem, case: Case, with_data: bool = True) -> dict:
+        """The task's form as it is served now, and (`with_data`) the values its fields have in
+        the case."""
+        schema = self.form(session, self.rt.library.parsed(session, case.bundle_id), item.form).schema
+        fields = ((schema or {}).get("properties") or {}) if with_data else {}
         return {"form": schema, "data": {k: v for k, v in case.data.items() if k in fields}}
 
     # -- helpers ---------------------------------------------------------------------------
 
-    def _schema(self, session: Session, bundle: ParsedBundle, form: str | None) -> dict | None:
-        return self._form(session, bundle, form).schema
-
-    def _form(self, session: Session, bundle: ParsedBundle, form: str | None) -> forms.Form:
-        """The form as served and validated now; resolved once per organisation list."""
+    def form(self, session: Session, bundle: ParsedBundle, form: str | None) -> forms.Form:
+        """A form of the bundle as it is served and validated now: its choice lists filled
+        from the organisations; resolved once per organisation list (FormCache)."""
         schema = bundle.form(form)
         if schema is None:
             return forms.NO_FORM
@@ -421,74 +436,13 @@ class CaseService:
             raise InvalidData({"BerichtCode": [f"Kies een van: {', '.join(codes)}."]})
         return code
 
-    def _lock_case(self, session: Session, case_id: int) -> Case:
-        case = session.scalar(select(Case).where(Case.id == case_id).with_for_update())
-        if case is None:
-            raise NotFound("Deze casus bestaat niet.")
-        return case
-
-    def _check_task_access(self, session: Session, actor: Actor, case: Case, item: WorkItem) -> None:
+    def check_task_access(self, session: Session, actor: Actor, case: Case, item: WorkItem) -> None:
+        """Refuse a task the actor may not do: 403 when it may see the case, else 404."""
         if access.may_do(actor, item.lane, item.organisation_id):
             return
-        if self._may_view(session, actor, case):
+        if access.may_view_case(session, actor, case):
             raise Forbidden("Deze taak is niet voor uw rol of organisatie.")
         raise NotFound("Deze taak bestaat niet.")
-
-    def _may_view(self, session: Session, actor: Actor, case: Case) -> bool:
-        return access.is_party(actor, case) or access.monitors(actor, case) or self._worked_on(session, actor, case)
-
-    def _worked_on(self, session: Session, actor: Actor, case: Case) -> bool:
-        if actor.organisation_id is None:
-            return False
-        return session.scalar(
-            select(WorkItem.id).where(
-                WorkItem.case_id == case.id,
-                WorkItem.organisation_id == actor.organisation_id,
-                WorkItem.lane.in_(sorted(actor.roles)),
-            ).limit(1)
-        ) is not None
-
-    def _visible_clause(self, actor: Actor):
-        org = actor.organisation_id
-        clauses = [Case.gi_id == org, Case.gemeente_id == org, Case.aanbieder_id == org]
-        if "regiocoordinator" in actor.roles:
-            clauses.append(Case.region_id == org)
-        clauses.append(Case.id.in_(
-            select(WorkItem.case_id).where(WorkItem.organisation_id == org, WorkItem.lane.in_(sorted(actor.roles)))
-        ))
-        return or_(*clauses)
-
-    @staticmethod
-    def _username(session: Session, user_id: int | None) -> str | None:
-        if user_id is None:
-            return None
-        user = session.get(User, user_id)
-        return user.username if user else None
-
-    def _open_items(self, session: Session, case_id: int) -> list[WorkItem]:
-        return list(session.scalars(
-            select(WorkItem).where(WorkItem.case_id == case_id, WorkItem.status == "open").order_by(WorkItem.created_at)
-        ))
-
-
-def task_summary(item: WorkItem, case: Case, now: datetime, claimed_by_name: str | None) -> dict:
-    """A task as every list and view shows it (without its form)."""
-    return {
-        "id": item.id,
-        "case_id": item.case_id,
-        "case_reference": case.reference,
-        "process": item.process_key,
-        "name": item.element_id,
-        "title": item.title,
-        "lane": item.lane,
-        "lane_label": access.ROLE_LABELS.get(item.lane or "", item.lane),
-        "status": item.status,
-        "created_at": item.created_at,
-        "due_at": item.due_at,
-        "overdue": item.due_at is not None and item.status == "open" and item.due_at < now,
-        "claimed_by": item.claimed_by,
-        "claimed_by_name": claimed_by_name,
-    }
 
 
 def start_roles(start) -> list[str]:

@@ -14,11 +14,10 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from .lint import FLOW_NODES
+from .lint import FLOW_NODES, SPIFF_NS
 
 _MODELLED = FLOW_NODES | {"sequenceFlow", "lane", "process", "participant", "decision", "input", "output", "rule"}
 _FORM_PROPERTY = "formJsonSchemaFilename"
-_SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
 
 
 @dataclass(frozen=True)
@@ -98,7 +97,7 @@ def _child_text(node, local: str) -> str | None:
 
 
 def _property(node, name: str) -> str | None:
-    for prop in node.iter(f"{{{_SPIFF_NS}}}property"):
+    for prop in node.iter(f"{{{SPIFF_NS}}}property"):
         if prop.get("name") == name:
             # Only the node's own properties, not those of elements nested in a subprocess.
             owner = prop.getparent().getparent().getparent()

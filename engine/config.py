@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -26,7 +26,6 @@ class Settings:
     # Each server process fires due timers every timer_interval seconds (off: VERWIJSFLOW_SCHEDULER=0).
     scheduler: bool = True
     timer_interval: float = 5.0
-    extra: dict = field(default_factory=dict)
 
     @classmethod
     def from_env(cls, **overrides) -> Settings:

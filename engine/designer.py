@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from . import audit
 from .access import Actor
 from .errors import Forbidden, InvalidData, NotFound
-from .library import Source
+from .library import Source, source_of
 from .models import Artifact
 
 if TYPE_CHECKING:
@@ -36,45 +36,32 @@ class Upload:
 
 
 def source_for(upload: Upload, field: str = "filename") -> Source:
-    """The artifact an uploaded file is: `<key>.bpmn`, `<key>.dmn`, or `forms/<path>.json`.
+    """The artifact an uploaded file is (library.source_of): `<key>.bpmn`, `<key>.dmn`, or
+    `forms/<path>.json`.
 
     Names are checked strictly: a key becomes part of a file path and of URLs.
     """
     name = upload.filename.replace("\\", "/").strip()
     if len(upload.content) > MAX_FILE_CHARS:
         raise InvalidData({field: [f"Het bestand {name} is te groot (meer dan {MAX_FILE_CHARS} tekens)."]})
-    kind = upload.kind or _kind_of(name)
-    if kind not in KINDS:
+    source = source_of(name, upload.content, upload.kind) if upload.kind in (None, *KINDS) else None
+    if source is None:
         raise InvalidData({field: [f"Onbekend soort bestand: {name}. Gebruik .bpmn, .dmn of forms/<pad>.json."]})
-    if kind == "form":
-        path = name.removeprefix("forms/")
-        segments = path.split("/")
-        if not path.endswith(".json") or len(segments) < 2 or not all(_SEGMENT.match(s) for s in segments):
+    if source.kind == "form":
+        segments = source.key.split("/")
+        if not source.key.endswith(".json") or len(segments) < 2 or not all(_SEGMENT.match(s) for s in segments):
             raise InvalidData({field: [f"Een formulier heet forms/<proces>/<naam>.json; '{name}' kan niet."]})
-        return Source("form", path, upload.content)
-    stem = name.removeprefix("processes/")
-    suffix = f".{kind}"
-    key = stem[: -len(suffix)] if stem.endswith(suffix) else stem
-    if not _SEGMENT.match(key) or "." in key:
+    elif not _SEGMENT.match(source.key) or "." in source.key:
         raise InvalidData({field: [f"De bestandsnaam '{name}' is geen geldige proces- of tabelnaam "
                                    "(letters, cijfers, _ en -)."]})
-    return Source(kind, key, upload.content)
-
-
-def _kind_of(name: str) -> str | None:
-    if name.endswith(".bpmn"):
-        return "bpmn"
-    if name.endswith(".dmn"):
-        return "dmn"
-    if name.endswith(".json"):
-        return "form"
-    return None
+    return source
 
 
 def require_designer(actor: Actor) -> None:
     """Only a procesontwerper of a region designs processes."""
     if DESIGNER_ROLE not in actor.roles:
-        raise Forbidden("Alleen een procesontwerper kan processen ontwerpen, uitrollen of casussen migreren.")
+        raise Forbidden("Alleen een procesontwerper kan processen ontwerpen, uitrollen of casussen migreren of "
+                        "hervatten.")
     if actor.organisation_kind != "regio":
         raise Forbidden("Een procesontwerper werkt voor een regio; uw organisatie is geen regio.")
 

@@ -50,27 +50,8 @@ def actor_for(session: Session, user_id: int) -> Actor | None:
     )
 
 
-def organisation(session: Session, key: str | None) -> Organisation | None:
-    if not key:
-        return None
-    return session.scalar(select(Organisation).where(Organisation.key == key))
-
-
-def choices(session: Session, kind: str) -> list[tuple[str, str]]:
-    rows = session.execute(
-        select(Organisation.key, Organisation.name).where(Organisation.kind == kind).order_by(Organisation.name)
-    )
-    return [(key, name) for key, name in rows]
-
-
-def names(session: Session, ids) -> dict[int, str]:
-    ids = [i for i in set(ids) if i is not None]
-    if not ids:
-        return {}
-    return dict(session.execute(select(Organisation.id, Organisation.name).where(Organisation.id.in_(ids))).all())
-
-
 def usernames(session: Session, ids) -> dict[int, str]:
+    """User id → username, for all the ids at once (None and unknown ids are left out)."""
     ids = [i for i in set(ids) if i is not None]
     if not ids:
         return {}

@@ -38,8 +38,12 @@ class ProcessProblems(EngineError):
 
 
 class StepFailed(EngineError):
-    """The engine could not run the steps after a task; the case is as it was before."""
+    """The engine could not run the steps after a task; the case is as it was before.
 
-    def __init__(self, message: str, element_id: str | None = None):
+    `message` tells the user what happened and what to do; `detail` is the technical cause
+    (the engine's own text), for the log and the operator, never shown to case workers."""
+
+    def __init__(self, message: str, element_id: str | None = None, detail: str | None = None):
         super().__init__(message)
         self.element_id = element_id
+        self.detail = detail

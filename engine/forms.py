@@ -23,8 +23,8 @@ from jsonschema.exceptions import ValidationError
 
 from .errors import InvalidData
 
-# Choice lists a form can ask for with `x-keuzelijst`: name -> organisation kind.
-KEUZELIJSTEN = {"gemeenten": "gemeente", "aanbieders": "aanbieder", "gis": "gi"}
+# Choice lists a form can ask for with `x-keuzelijst`: list name (Dutch, as in the forms) -> organisation kind.
+CHOICE_LISTS = {"gemeenten": "gemeente", "aanbieders": "aanbieder", "gis": "gi"}
 
 _TYPE_MESSAGES = {
     "boolean": "Kies ja of nee.",
@@ -46,9 +46,9 @@ def resolve(schema: dict, choices: Callable[[str], list[tuple[str, str]]]) -> di
     """The schema as served and validated: `x-keuzelijst` fields get their current choices."""
     resolved = copy.deepcopy(schema)
     for field_schema in _field_schemas(resolved):
-        lijst = field_schema.get("x-keuzelijst")
-        if lijst in KEUZELIJSTEN:
-            options = choices(KEUZELIJSTEN[lijst])
+        list_name = field_schema.get("x-keuzelijst")
+        if list_name in CHOICE_LISTS:
+            options = choices(CHOICE_LISTS[list_name])
             field_schema["oneOf"] = [{"const": key, "title": title} for key, title in options]
     return resolved
 

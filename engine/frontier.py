@@ -1,10 +1,15 @@
-"""SpiffWorkflow workflows whose step cost does not grow with the case's history.
+"""SpiffWorkflow workflows that find their open tasks more cheaply.
 
 SpiffWorkflow finds READY and WAITING tasks by walking the whole task tree from the root, and
 it does so about a dozen times per step. A case keeps every loop in its tree (steps 3–5,
 reviews, refusals), so a long case pays for its past on every step. These subclasses answer
 the same questions from the task dictionaries instead, and return the tasks in the order the
 tree walk would have produced (depth first), so the engine's behaviour is unchanged.
+
+That is cheaper than the walk, not independent of the history: the dictionaries hold every
+task the case ever had, and each question still scans them once (linear in the number of
+tasks, without the walk's recursion and per-node filtering). The rows a step writes do not
+grow with the history (engine/persistence.py); its CPU still does, more slowly.
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ collapsed subprocesses.
 ``check_layout(xml)`` lists problems: flow nodes or sequence flows without DI, overlapping
 shapes, shapes outside their lane and labels on top of shapes.
 
-Pure module: lxml only, no engine or database imports.  Output is deterministic.
+Pure module: lxml and engine/lint's XML helpers only, no database.  Output is deterministic.
 """
 
 from __future__ import annotations
@@ -20,6 +20,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from lxml import etree
+
+from .lint import local_name
 
 BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 BPMNDI = "http://www.omg.org/spec/BPMN/20100524/DI"
@@ -53,10 +55,6 @@ POOL_GAP = 60             # vertical space between pools
 LABEL_W = 90              # bpmn-js wraps external labels at 90px
 LINE_H = 14
 CHAR_W = 6
-
-
-def _local(el) -> str | None:
-    return etree.QName(el).localname if isinstance(el.tag, str) else None
 
 
 def _is_bpmn(el) -> bool:
@@ -180,13 +178,13 @@ class _FlowLayout:
         self.band_of_lane = band_of
         self.content_left = content_left
         self.top = top
-        self.nodes = [el for el in container if _is_bpmn(el) and _local(el) in FLOW_NODES]
+        self.nodes = [el for el in container if _is_bpmn(el) and local_name(el) in FLOW_NODES]
         self.by_id = {el.get("id"): el for el in self.nodes}
         self.order = {el.get("id"): i for i, el in enumerate(self.nodes)}
         self.host = {el.get("id"): el.get("attachedToRef") for el in self.nodes
-                     if _local(el) == "boundaryEvent" and el.get("attachedToRef") in self.by_id}
+                     if local_name(el) == "boundaryEvent" and el.get("attachedToRef") in self.by_id}
         self.main = [el.get("id") for el in self.nodes if el.get("id") not in self.host]
-        self.flows = [f for f in container if _is_bpmn(f) and _local(f) == "sequenceFlow"
+        self.flows = [f for f in container if _is_bpmn(f) and local_name(f) == "sequenceFlow"
                       and f.get("sourceRef") in self.by_id and f.get("targetRef") in self.by_id]
         self.boxes: dict[str, Box] = {}
         self.used_h: list = []
@@ -212,7 +210,7 @@ class _FlowLayout:
         indeg = {n: 0 for n in self.main}
         for _s, t in self.graph_edges:
             indeg[t] += 1
-        starts = [n for n in self.main if _local(self.by_id[n]) == "startEvent"]
+        starts = [n for n in self.main if local_name(self.by_id[n]) == "startEvent"]
         roots = starts + [n for n in self.main if indeg[n] == 0 and n not in starts] + list(self.main)
         state: dict[str, int] = {}
         back: set = set()
@@ -294,7 +292,7 @@ class _FlowLayout:
         self.bottom = y
 
     def _size(self, node_id):
-        return SIZES[_kind(_local(self.by_id[node_id]))]
+        return SIZES[_kind(local_name(self.by_id[node_id]))]
 
     def _place(self):
         colw = [0] * self.n_layers
@@ -437,8 +435,8 @@ class _FlowLayout:
             return self._commit([(sb.right, sb.cy), (sb.right + 20, sb.cy), (sb.right + 20, sb.bottom + 20),
                                  (sb.cx, sb.bottom + 20), (sb.cx, sb.bottom)])
         ls, lt = self.layer[hs], self.layer[t]
-        s_gw = _kind(_local(self.by_id[s])) == "gateway"
-        t_gw = _kind(_local(self.by_id[t])) == "gateway"
+        s_gw = _kind(local_name(self.by_id[s])) == "gateway"
+        t_gw = _kind(local_name(self.by_id[t])) == "gateway"
         cands = []
         if s in self.host:
             if tb.cy > sb.bottom + 10 and tb.x > sb.cx:
@@ -560,29 +558,29 @@ def _lanes_of(process):
 
     def walk(lane_set, depth):
         for lane in lane_set:
-            if not (_is_bpmn(lane) and _local(lane) == "lane"):
+            if not (_is_bpmn(lane) and local_name(lane) == "lane"):
                 continue
-            child_sets = [c for c in lane if _is_bpmn(c) and _local(c) == "childLaneSet"]
+            child_sets = [c for c in lane if _is_bpmn(c) and local_name(c) == "childLaneSet"]
             first = len(leaves)
-            if child_sets and any(_local(c) == "lane" for c in child_sets[0] if _is_bpmn(c)):
+            if child_sets and any(local_name(c) == "lane" for c in child_sets[0] if _is_bpmn(c)):
                 walk(child_sets[0], depth + 1)
             else:
                 leaves.append((lane, depth))
             all_lanes.append((lane, depth, first, len(leaves) - 1))
 
     for lane_set in process:
-        if _is_bpmn(lane_set) and _local(lane_set) == "laneSet":
+        if _is_bpmn(lane_set) and local_name(lane_set) == "laneSet":
             walk(lane_set, 0)
             break
     return leaves, all_lanes
 
 
-def _band_map(process, leaves, all_lanes) -> dict:
+def _band_map(leaves, all_lanes) -> dict:
     band_of = {}
     leaf_index = {id(lane): i for i, (lane, _d) in enumerate(leaves)}
     for lane, _depth, first, _last in all_lanes:
         for ref in lane:
-            if _is_bpmn(ref) and _local(ref) == "flowNodeRef" and ref.text:
+            if _is_bpmn(ref) and local_name(ref) == "flowNodeRef" and ref.text:
                 nid = ref.text.strip()
                 if id(lane) in leaf_index:
                     band_of[nid] = leaf_index[id(lane)]
@@ -603,7 +601,7 @@ class _Builder:
         for el in fl.nodes:
             nid = el.get("id")
             attrs = {}
-            tag = _local(el)
+            tag = local_name(el)
             if tag in CONTAINERS:
                 attrs["isExpanded"] = "false"
                 self.subprocess_plane(el)
@@ -625,21 +623,21 @@ class _Builder:
     def artifacts(self, plane: _Plane, container, x, y):
         placed = {s.element_id: s for s in plane.shapes}
         for el in container:
-            if _is_bpmn(el) and _local(el) in ARTIFACTS and el.get("id"):
-                w, h = SIZES[_local(el)]
-                sh = _Shape(el.get("id"), Box(x, y, w, h), _local(el))
+            if _is_bpmn(el) and local_name(el) in ARTIFACTS and el.get("id"):
+                w, h = SIZES[local_name(el)]
+                sh = _Shape(el.get("id"), Box(x, y, w, h), local_name(el))
                 plane.shapes.append(sh)
                 placed[sh.element_id] = sh
                 x += w + 40
         for el in container.iter():
-            tag = _local(el)
+            tag = local_name(el)
             if not _is_bpmn(el) or not el.get("id"):
                 continue
             src = tgt = None
             if tag == "association":
                 src, tgt = el.get("sourceRef"), el.get("targetRef")
             elif tag in ("dataInputAssociation", "dataOutputAssociation"):
-                refs = {_local(c): (c.text or "").strip() for c in el if _is_bpmn(c)}
+                refs = {local_name(c): (c.text or "").strip() for c in el if _is_bpmn(c)}
                 owner = el.getparent().get("id")
                 if tag == "dataInputAssociation":
                     src, tgt = refs.get("sourceRef"), owner
@@ -666,7 +664,7 @@ class _Builder:
                 sh.label = lab.node_label(sh, el.get("name").strip(), sh.tag == "boundaryEvent")
         for e in plane.edges:
             el = named.get(e.element_id)
-            if el is not None and _local(el) == "sequenceFlow":
+            if el is not None and local_name(el) == "sequenceFlow":
                 e.label = lab.edge_label(e, el.get("name").strip())
 
     # main diagram -----------------------------------------------------------------------
@@ -678,7 +676,7 @@ class _Builder:
         self.planes.insert(0, main)
         y = ORIGIN_Y
         pools = []
-        participants = ([p for p in collab if _is_bpmn(p) and _local(p) == "participant"]
+        participants = ([p for p in collab if _is_bpmn(p) and local_name(p) == "participant"]
                         if collab is not None else [])
         if participants:
             for part in participants:
@@ -716,7 +714,7 @@ class _Builder:
         depth = max((d for _l, d in leaves), default=-1) + 1
         content_left = x0 + POOL_HEADER + depth * LANE_HEADER
         bands = [lane.get("id") for lane, _d in leaves] or [None]
-        band_of = _band_map(proc, leaves, all_lanes)
+        band_of = _band_map(leaves, all_lanes)
         index_before = len(plane.shapes)
         fl, _shapes, _edges = self.flow_into(plane, proc, bands, band_of, content_left, y, pooled=True)
         pool_box = Box(x0, y, max(fl.right - x0, 600), fl.bottom - y)
@@ -737,7 +735,7 @@ class _Builder:
     def message_flows(self, plane: _Plane, collab):
         boxes = {s.element_id: s.box for s in plane.shapes}
         for mf in collab:
-            if not (_is_bpmn(mf) and _local(mf) == "messageFlow"):
+            if not (_is_bpmn(mf) and local_name(mf) == "messageFlow"):
                 continue
             a, b = boxes.get(mf.get("sourceRef")), boxes.get(mf.get("targetRef"))
             if a is None or b is None:
@@ -824,8 +822,8 @@ def check_layout(xml: bytes) -> list[str]:
     root = etree.fromstring(xml)
     problems: list[str] = []
     semantic = {el.get("id"): el for el in root.iter() if _is_bpmn(el) and el.get("id")}
-    flow_nodes = [el for el in semantic.values() if _local(el) in FLOW_NODES]
-    flows = [el for el in semantic.values() if _local(el) == "sequenceFlow"]
+    flow_nodes = [el for el in semantic.values() if local_name(el) in FLOW_NODES]
+    flows = [el for el in semantic.values() if local_name(el) == "sequenceFlow"]
 
     shapes: dict[str, tuple[str, Box]] = {}
     labels: list[tuple[str, str, Box]] = []
@@ -870,7 +868,7 @@ def check_layout(xml: bytes) -> list[str]:
         ea, eb = semantic.get(a), semantic.get(b)
         if ea is None or eb is None:
             return True
-        ta, tb = _local(ea), _local(eb)
+        ta, tb = local_name(ea), local_name(eb)
         if ta in ("participant", "lane") or tb in ("participant", "lane"):
             return True
         if ea.get("attachedToRef") == b or eb.get("attachedToRef") == a:
@@ -887,7 +885,7 @@ def check_layout(xml: bytes) -> list[str]:
                 continue
             for b, bb in items:
                 el_b = semantic.get(b)
-                if b == ref or el_b is None or _local(el_b) in ("participant", "lane"):
+                if b == ref or el_b is None or local_name(el_b) in ("participant", "lane"):
                     continue
                 if lb.overlaps(bb):
                     problems.append(f"label of {ref} overlaps shape {b}")

@@ -19,7 +19,8 @@ from pathlib import Path
 
 from lxml import etree
 from SpiffWorkflow.spiff.parser.task_spec import BusinessRuleTaskParser
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from . import forms
@@ -28,6 +29,7 @@ from .models import Artifact, Bundle
 from .parsing import Element, Parser, elements_of, process_name, start_element
 
 NS = {"bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL"}
+DEPLOY_LOCK = 0x7666_6465_706C  # PostgreSQL advisory lock key held while deploying ("vfdepl")
 
 
 @dataclass(frozen=True)
@@ -47,14 +49,34 @@ def content_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+def kind_of(name: str) -> str | None:
+    """bpmn, dmn or form, by a file name's ending; None for anything else."""
+    for suffix, kind in ((".bpmn", "bpmn"), (".dmn", "dmn"), (".json", "form")):
+        if name.endswith(suffix):
+            return kind
+    return None
+
+
+def source_of(name: str, text: str, kind: str | None = None) -> Source | None:
+    """The artifact a file is, by its name: `<key>.bpmn` and `<key>.dmn` (also as
+    `processes/<key>...`), a form as `forms/<path>.json` (its key is the path below forms/).
+    `kind` overrides the name's ending. None when the name says no artifact kind.
+    The one mapping from files to artifacts: the folders on disk, `verwijsflow validate`
+    and uploads (designer.source_for, which also checks the names strictly)."""
+    name = name.replace("\\", "/").strip()
+    kind = kind or kind_of(name)
+    if kind == "form":
+        return Source("form", name.removeprefix("forms/"), text)
+    if kind in ("bpmn", "dmn"):
+        return Source(kind, name.removeprefix("processes/").removesuffix(f".{kind}"), text)
+    return None
+
+
 def read_sources(processes_dir: Path, forms_dir: Path) -> list[Source]:
-    sources = [Source("bpmn", p.stem, p.read_text(encoding="utf-8")) for p in sorted(processes_dir.glob("*.bpmn"))]
-    sources += [Source("dmn", p.stem, p.read_text(encoding="utf-8")) for p in sorted(processes_dir.glob("*.dmn"))]
-    sources += [
-        Source("form", p.relative_to(forms_dir).as_posix(), p.read_text(encoding="utf-8"))
-        for p in sorted(forms_dir.rglob("*.json"))
-    ]
-    return sources
+    """Every BPMN and DMN file in processes/ and every form below forms/."""
+    files = [(p.name, p) for p in sorted(processes_dir.glob("*.bpmn")) + sorted(processes_dir.glob("*.dmn"))]
+    files += [(f"forms/{p.relative_to(forms_dir).as_posix()}", p) for p in sorted(forms_dir.rglob("*.json"))]
+    return [source_of(name, path.read_text(encoding="utf-8")) for name, path in files]
 
 
 @dataclass
@@ -107,6 +129,7 @@ class Library:
         nothing if any problem is found.
         """
         sources = list(sources)
+        _one_deploy_at_a_time(session)
         if only_new:
             known = {tuple(row) for row in session.execute(select(Artifact.kind, Artifact.key, Artifact.content_hash))}
             sources = [s for s in sources if (s.kind, s.key, content_hash(s.text)) not in known]
@@ -193,7 +216,19 @@ class Library:
         return artifact
 
     def bundle_for_start(self, session: Session, process_key: str, now: datetime) -> ParsedBundle:
-        """The bundle a new case of this process starts on (the current versions)."""
+        """The bundle a new case of this process starts on (the current versions); its row
+        is written when it is new. For reading, use current_bundle."""
+        members = self._start_members(session, process_key)
+        return self.parsed(session, self._bundle_row(session, process_key, members, now))
+
+    def current_bundle(self, session: Session, process_key: str) -> ParsedBundle:
+        """What a new case of this process would start on, for reading: never writes a row.
+        Its `id` is 0 (the bundle may have no row yet); the parsed specs are the ones
+        bundle_for_start gives, cached under the same hash."""
+        members = self._start_members(session, process_key)
+        return self._parse(session, 0, bundle_hash(process_key, members), process_key, members)
+
+    def _start_members(self, session: Session, process_key: str) -> list[int]:
         current = session.execute(
             select(Artifact.id, Artifact.kind, Artifact.key).where(Artifact.is_current).order_by(Artifact.id)
         ).all()
@@ -205,48 +240,75 @@ class Library:
             artifacts = {(a.kind, a.key): a for a in self.current_artifacts(session)}
             members = sorted(_bundle_members(process_key, artifacts))
             self._start_bundles[signature] = members
-        return self.parsed(session, self._bundle_row(session, process_key, members, now))
+        return members
 
     def _bundle_row(self, session: Session, process_key: str, artifact_ids: list[int], now: datetime) -> Bundle:
-        digest = hashlib.sha256(json.dumps([process_key, artifact_ids]).encode()).hexdigest()
+        """The bundle's row, inserted when new. Two transactions may insert the same bundle at
+        once: the insert runs in a savepoint, and the loser takes the winner's row."""
+        digest = bundle_hash(process_key, artifact_ids)
         existing = session.scalar(select(Bundle).where(Bundle.bundle_hash == digest))
         if existing is not None:
             return existing
         bundle = Bundle(process_key=process_key, bundle_hash=digest, artifact_ids=artifact_ids, created_at=now)
-        session.add(bundle)
-        session.flush()
+        try:
+            with session.begin_nested():
+                session.add(bundle)
+        except IntegrityError:
+            return session.scalars(select(Bundle).where(Bundle.bundle_hash == digest)).one()
         return bundle
 
     def parsed(self, session: Session, bundle: Bundle | int) -> ParsedBundle:
         """The parsed specs of a bundle. Cached by content hash, never by row id: a row id of a
         rolled-back transaction can come back for other content."""
         if isinstance(bundle, Bundle):
-            bundle_id, digest = bundle.id, bundle.bundle_hash
-        else:
-            # Asked by id for a case's bundle: that row is committed, so id → hash is stable.
-            bundle_id, digest = bundle, self._hashes.get(bundle)
-        with self._lock:
-            cached = self._parsed.get(digest) if digest else None
-            if cached is not None:
-                self._parsed.move_to_end(digest)
+            return self._parse(session, bundle.id, bundle.bundle_hash, bundle.process_key, bundle.artifact_ids)
+        # Asked by id for a case's bundle: that row is committed, so id → hash is stable.
+        digest = self._hashes.get(bundle)
+        cached = self._cached(digest) if digest else None
+        if cached is not None:
+            return replace(cached, id=bundle)
+        row = session.get(Bundle, bundle)
+        if row is None:
+            raise NotFound(f"Onbekende procesversie {bundle}.")
+        self._hashes[bundle] = row.bundle_hash
+        return self._parse(session, bundle, row.bundle_hash, row.process_key, row.artifact_ids)
+
+    def _parse(self, session: Session, bundle_id: int, digest: str, process_key: str,
+               artifact_ids: list[int]) -> ParsedBundle:
+        cached = self._cached(digest)
         if cached is None:
-            if not isinstance(bundle, Bundle):
-                bundle = session.get(Bundle, bundle_id)
-                if bundle is None:
-                    raise NotFound(f"Onbekende procesversie {bundle_id}.")
-                self._hashes[bundle_id] = digest = bundle.bundle_hash
-            artifacts = list(session.scalars(select(Artifact).where(Artifact.id.in_(bundle.artifact_ids))))
-            cached = parse_bundle(bundle.process_key, artifacts)
+            artifacts = list(session.scalars(select(Artifact).where(Artifact.id.in_(artifact_ids))))
+            cached = parse_bundle(process_key, artifacts)
             with self._lock:
                 self._parsed[digest] = cached
                 while len(self._parsed) > self._cache_size:
                     self._parsed.popitem(last=False)
         return replace(cached, id=bundle_id)
 
+    def _cached(self, digest: str) -> ParsedBundle | None:
+        with self._lock:
+            cached = self._parsed.get(digest)
+            if cached is not None:
+                self._parsed.move_to_end(digest)
+            return cached
+
     def forget(self) -> None:
         """Drop cached start bundles (after a deploy)."""
         with self._lock:
             self._start_bundles.clear()
+
+
+def bundle_hash(process_key: str, artifact_ids: list[int]) -> str:
+    return hashlib.sha256(json.dumps([process_key, artifact_ids]).encode()).hexdigest()
+
+
+def _one_deploy_at_a_time(session: Session) -> None:
+    """Deploys wait for each other until the end of the transaction: each then reads what the
+    one before it stored, so two cannot both number their version last + 1 or both mark
+    theirs current. SQLite's write transaction (BEGIN IMMEDIATE) already serializes them;
+    PostgreSQL takes a transaction-level advisory lock."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": DEPLOY_LOCK})
 
 
 def parse_bundle(process_key: str, artifacts: list[Artifact]) -> ParsedBundle:

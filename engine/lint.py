@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from lxml import etree
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
+SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"  # spiffworkflow:properties, preScript, ...
 
 ACTIVITIES = {
     "task", "userTask", "manualTask", "scriptTask", "serviceTask", "businessRuleTask", "sendTask",
@@ -40,7 +41,8 @@ KIND_LABELS = {
 Report = Callable[[str, str, int | None], None]  # (message, element id, line)
 
 
-def _local(node) -> str:
+def local_name(node) -> str:
+    """An element's tag without its namespace; "" for comments and processing instructions."""
     return etree.QName(node).localname if isinstance(node.tag, str) else ""
 
 
@@ -65,14 +67,14 @@ class Node:
 def check_structure(document: etree._Element, report: Report) -> None:
     """Apply every rule to each scope (the process and each embedded subprocess)."""
     for scope in document.iter():
-        if _local(scope) in SCOPES:
+        if local_name(scope) in SCOPES:
             _check_scope(scope, report)
 
 
 def _check_scope(scope, report: Report) -> None:
-    nodes = {child.get("id"): Node(child, _local(child), [], [])
-             for child in scope if _local(child) in FLOW_NODES and child.get("id")}
-    flows = [child for child in scope if _local(child) == "sequenceFlow"]
+    nodes = {child.get("id"): Node(child, local_name(child), [], [])
+             for child in scope if local_name(child) in FLOW_NODES and child.get("id")}
+    flows = [child for child in scope if local_name(child) == "sequenceFlow"]
     for flow in flows:
         source, target = nodes.get(flow.get("sourceRef")), nodes.get(flow.get("targetRef"))
         if source is None or target is None:
@@ -98,7 +100,7 @@ def _is_compensation(node: Node) -> bool:
 
 
 def _has_definition(node: Node, local: str) -> bool:
-    return any(_local(child) == local for child in node.element)
+    return any(local_name(child) == local for child in node.element)
 
 
 def _check_connected(node: Node, report: Report) -> None:
@@ -130,7 +132,7 @@ def _check_implicit(node: Node, report: Report) -> None:
 
 def _condition(flow) -> str | None:
     for child in flow:
-        if _local(child) == "conditionExpression":
+        if local_name(child) == "conditionExpression":
             return (child.text or "").strip() or None
     return None
 

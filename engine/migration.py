@@ -48,11 +48,13 @@ from sqlalchemy.orm.attributes import flag_modified
 
 from . import access, audit
 from .access import Actor
+from .cases import lock_case
 from .designer import require_designer
 from .errors import Conflict, InvalidData, NotFound, ProcessProblems
 from .library import ParsedBundle, Source
 from .models import AuditEvent, Bundle, Case, CaseMigration, EngineTask, WorkItem
 from .workflows import LiveWorkflow
+from .worklist import open_items
 
 if TYPE_CHECKING:
     from .runtime import Runtime
@@ -266,7 +268,7 @@ class MigrationService:
     def _migrate_case(self, actor: Actor, key: str, case_id: int, from_version: int, to_version: int,
                       dry_run: bool) -> CaseResult:
         with self.rt.transaction() as session:
-            case = _lock(session, case_id)
+            case = lock_case(session, case_id)
             result = CaseResult(case.id, case.reference)
             now = self.rt.clock.now()
             source = self.rt.library.parsed(session, case.bundle_id)
@@ -326,8 +328,8 @@ class MigrationService:
         """Put the case back exactly as it was before its latest migration."""
         require_designer(actor)
         with self.rt.transaction() as session:
-            case = session.scalar(select(Case).where(Case.id == case_id).with_for_update())
-            if case is None or actor.region_id is None or case.region_id != actor.region_id:
+            case = lock_case(session, case_id)
+            if actor.region_id is None or case.region_id != actor.region_id:
                 raise NotFound("Deze casus bestaat niet.")
             record = session.scalar(select(CaseMigration).where(CaseMigration.case_id == case.id)
                                     .order_by(CaseMigration.id.desc()).limit(1))
@@ -367,20 +369,13 @@ class MigrationService:
                 "; terugdraaien zou die stappen wissen en kan daarom niet meer.")
 
 
-def _lock(session: Session, case_id: int) -> Case:
-    case = session.scalar(select(Case).where(Case.id == case_id).with_for_update())
-    if case is None:
-        raise NotFound("Deze casus bestaat niet.")
-    return case
-
-
 def _previous_state(session: Session, case: Case) -> dict:
     """Everything a migration changes, as it is now."""
     rows = session.execute(
         select(_TASKS.c.task_id, _TASKS.c.workflow_key, _TASKS.c.seq, _TASKS.c.state, _TASKS.c.payload)
         .where(_TASKS.c.case_id == case.id).order_by(_TASKS.c.seq)
     ).all()
-    items = session.scalars(select(WorkItem).where(WorkItem.case_id == case.id, WorkItem.status == "open"))
+    items = session.scalars(open_items(case.id))
     return {
         "bundle_id": case.bundle_id,
         "engine_state": case.engine_state,
@@ -398,9 +393,8 @@ def _item_fields(item: WorkItem) -> dict:
 
 def _follow_work_items(session: Session, case: Case, target: ParsedBundle, workflow) -> None:
     """Open work items take the title, form, lane and element of their step in the new version."""
-    open_items = list(session.scalars(select(WorkItem).where(WorkItem.case_id == case.id, WorkItem.status == "open")))
     seen = set()
-    for item in open_items:
+    for item in session.scalars(open_items(case.id)):
         task = workflow.get_task_from_id(UUID(item.id))
         if task is None or task.state != TaskState.READY or not task.task_spec.manual:
             raise MigrationFailed(f"de open taak '{item.title}' hoort niet meer bij een open stap")

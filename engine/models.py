@@ -114,7 +114,7 @@ class Case(Base):
     reference: Mapped[str] = mapped_column(String(80))
     process_key: Mapped[str] = mapped_column(String(200))
     bundle_id: Mapped[int] = mapped_column(ForeignKey("bundles.id"))
-    status: Mapped[str] = mapped_column(String(20), default="running")
+    status: Mapped[str] = mapped_column(String(20), default="running")  # running, completed, error
     version: Mapped[int] = mapped_column(Integer, default=1)
     gi_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
     gemeente_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
@@ -135,8 +135,9 @@ class Case(Base):
 class EngineTask(Base):
     """One SpiffWorkflow task of a case, as SpiffWorkflow's own serializer writes it.
 
-    Only tasks that changed are rewritten after a step, so persisting a step costs the same
-    whether the case is new or has looped fifty times.
+    Only tasks that changed are rewritten after a step, so the rows a step writes do not grow
+    with the case's history. Finding them still costs CPU in proportion to it: every task's
+    fingerprint is compared (engine/persistence.py), a cheap scan but a linear one.
     """
 
     __tablename__ = "engine_tasks"

@@ -39,6 +39,7 @@ from .access import Actor
 from .errors import Forbidden
 from .models import AuditEvent, Case, IjwMessage, Timer, WorkItem
 from .scripting import AMSTERDAM, as_date
+from .worklist import open_items
 
 if TYPE_CHECKING:
     from .runtime import Runtime
@@ -146,8 +147,7 @@ class Monitoring:
         """The oldest open task of each case: who holds the ball now."""
         holders: dict[int, WorkItem] = {}
         if case_ids:
-            for item in session.scalars(select(WorkItem).where(WorkItem.case_id.in_(case_ids), WorkItem.status == "open")
-                                        .order_by(WorkItem.created_at)):
+            for item in session.scalars(open_items(case_ids)):
                 holders.setdefault(item.case_id, item)
         return holders
 
@@ -178,7 +178,7 @@ class Monitoring:
         region = self._region(actor)
         now = self.rt.clock.now()
         with self.rt.reading() as session:
-            bundle = self.rt.library.bundle_for_start(session, process, now)
+            bundle = self.rt.library.current_bundle(session, process)
             # The diagram's own elements: the process and the subprocesses drawn in the same file.
             own = {process} | {name for name, sp in bundle.subprocess_specs.items()
                                if sp is not None and sp.file == bundle.spec.file}

@@ -6,10 +6,10 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 
-from . import access, directory, forms
+from . import access
 from .access import Actor
 from .cases import start_roles
-from .designer import version_view
+from .designer import require_designer, version_view
 from .errors import NotFound
 from .models import Artifact, Case
 
@@ -31,11 +31,10 @@ class ProcessService:
     def get(self, actor: Actor, key: str) -> dict:
         with self.rt.reading() as session:
             view = self._summary(session, actor, key)
-            bundle = self.rt.library.bundle_for_start(session, key, self.rt.clock.now())
+            bundle = self.rt.library.current_bundle(session, key)
             start = bundle.start
-            schema = bundle.form(start.form) if start else None
             view["bpmn"] = bundle.bpmn[key]
-            view["start_form"] = forms.resolve(schema, lambda kind: directory.choices(session, kind)) if schema else None
+            view["start_form"] = self.rt.cases.form(session, bundle, start.form).schema if start else None
             view["elements"] = [
                 {"process": e.process_id, "id": e.element_id, "title": e.title, "lane": e.lane, "kind": e.kind,
                  "form": e.form}
@@ -44,19 +43,22 @@ class ProcessService:
             ]
             return view
 
-    def versions(self, key: str) -> list[dict]:
+    def versions(self, actor: Actor, key: str) -> list[dict]:
         """Every version of a process: who deployed it when, what changed, and how many running
-        cases are still on it (the candidates for migration)."""
+        cases of the designer's region are still on it (the candidates for migration).
+        Designers only."""
+        require_designer(actor)
         with self.rt.reading() as session:
             rows = self.rt.library.versions(session, "bpmn", key)
             if not rows:
                 raise NotFound(f"Onbekend proces: {key}.")
-            running = self._running_per_version(session, key)
+            running = self._running_per_version(session, key, actor.region_id)
             return [dict(version_view(a), running_cases=running.get(a.version, 0)) for a in rows]
 
-    def _running_per_version(self, session, key: str) -> dict[int, int]:
+    def _running_per_version(self, session, key: str, region_id: int | None) -> dict[int, int]:
         counts = session.execute(
-            select(Case.bundle_id, func.count()).where(Case.process_key == key, Case.status == "running")
+            select(Case.bundle_id, func.count())
+            .where(Case.process_key == key, Case.status == "running", Case.region_id == region_id)
             .group_by(Case.bundle_id)
         ).all()
         per_version: dict[int, int] = {}
@@ -71,7 +73,7 @@ class ProcessService:
         )
         if artifact is None:
             raise NotFound(f"Onbekend proces: {key}.")
-        bundle = self.rt.library.bundle_for_start(session, key, self.rt.clock.now())
+        bundle = self.rt.library.current_bundle(session, key)
         start = bundle.start
         roles = start_roles(start)
         lane = next((r for r in roles if r in actor.roles), roles[0] if roles else None)

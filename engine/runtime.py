@@ -11,11 +11,9 @@ from pathlib import Path
 
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from . import db, timers
-from .access import SYSTEM
 from .assignments import Assignments
 from .cases import CaseService
 from .clock import Clock, DatabaseClock
@@ -26,7 +24,7 @@ from .frontier import SubWorkflow, Workflow
 from .library import Library, ParsedBundle, read_sources
 from .models import Artifact
 from .monitoring import Monitoring
-from .persistence import Snapshot, WorkflowStore
+from .persistence import WorkflowStore
 from .scripting import SERIALIZER_CONFIG, SafeScriptEngine
 from .workflows import WorkflowCache
 
@@ -68,7 +66,7 @@ class Runtime:
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
-        """A write transaction; whatever the body did not commit is rolled back."""
+        """A write transaction; whatever the body did not commit (session.commit()) is rolled back."""
         session = self.sessions()
         try:
             yield session
@@ -85,9 +83,6 @@ class Runtime:
             session.rollback()
             session.close()
 
-    def commit(self, session: Session) -> None:
-        session.commit()
-
     # -- set-up ----------------------------------------------------------------------------
 
     def migrate(self) -> None:
@@ -98,30 +93,20 @@ class Runtime:
 
         A file whose content is already a version (the current one, or an older one that a
         designer replaced through the API since) is left alone, so a restart never undoes a
-        deploy. Several workers may start at once; the loser of a race finds the versions present.
+        deploy. Several workers may start at once: deploys wait for each other (Library.deploy),
+        so the later ones find the versions present and deploy nothing.
         """
         sources = read_sources(Path(self.settings.processes_dir), Path(self.settings.forms_dir))
-        for attempt in range(3):
-            with self.transaction() as session:
-                try:
-                    deployed = self.library.deploy(session, sources, actor, self.clock.now(), only_new=True)
-                    session.commit()
-                except IntegrityError:
-                    if attempt == 2:
-                        raise
-                    continue
-            self.library.forget()
-            return deployed
-        return []
+        with self.transaction() as session:
+            deployed = self.library.deploy(session, sources, actor, self.clock.now(), only_new=True)
+            session.commit()
+        self.library.forget()
+        return deployed
 
     # -- workflows -------------------------------------------------------------------------
 
     def new_workflow(self, bundle: ParsedBundle) -> BpmnWorkflow:
         return Workflow(bundle.spec, bundle.subprocess_specs, script_engine=self.script_engine)
-
-    @staticmethod
-    def new_snapshot() -> Snapshot:
-        return Snapshot()
 
     def add_step_hook(self, hook: StepHook) -> None:
         """Called inside the transaction after every persisted step (timers, due dates...)."""
@@ -131,10 +116,6 @@ class Runtime:
         """`active`: every task that is ready, waiting or started after the step."""
         for hook in self._step_hooks:
             hook(session, case, bundle, live, active, now)
-
-    @property
-    def system(self):
-        return SYSTEM
 
     def start_scheduler(self) -> None:
         """Fire due timers in the background of this process (APScheduler), every few seconds."""

@@ -7,13 +7,22 @@ is compiled; the verdict and the code object are cached per source string becaus
 conditions are evaluated on every engine step.
 
 The same module makes timers follow the engine's clock (SafeScriptEngine.clock), so a
-virtual clock can drive both `vandaag()` in scripts and timer events.
+virtual clock can drive both `vandaag()` in scripts and timer events, and reads every timer
+moment in Amsterdam time (as_moment, parse_cycle): the server's time zone never matters.
 
-Limits: range() refuses more than MAX_RANGE items and `**` refuses results above
-MAX_MACHT_BITS bits, because those are single C calls nothing can interrupt. Python loops
-(while, nested for, comprehensions) are NOT counted: no per-line tracing, it is too slow for
-the hot path. They are bounded by the request or worker timeout, and memory by the worker's
-memory limit.
+Limits. Scripts run inside a request, in the timer scheduler or in a gunicorn gthread
+worker, and nothing there stops a script that runs too long, so the subset itself bounds the
+work, without per-line tracing (too slow for the hot path):
+- `while` is refused: a script in a diagram must end; it loops with `for` over a list;
+- every `for` loop and comprehension iterates over a snapshot of at most MAX_LOOP_ITEMS
+  items (a list that grows inside its own loop does not keep it going), range() gives at
+  most MAX_LOOP_ITEMS numbers, and loops nest at most MAX_LOOP_DEPTH deep (for-loops and
+  comprehensions together); there are no functions, so no recursion. One loop nest thus
+  runs its innermost body at most MAX_LOOP_ITEMS ** MAX_LOOP_DEPTH times: seconds of CPU at
+  worst, never forever;
+- `**` refuses results above MAX_POWER_BITS bits, a single C call nothing can interrupt.
+What stays unbounded except by the worker's memory limit: one operation that builds a huge
+value (`[0] * 10**9`, a string doubled in a loop).
 """
 
 from __future__ import annotations
@@ -23,6 +32,7 @@ import re
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
+from itertools import islice
 from types import CodeType
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
@@ -43,7 +53,8 @@ from SpiffWorkflow.util.task import TaskState
 from engine import meetings, workdays
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
-MAX_RANGE = 100_000
+MAX_LOOP_ITEMS = 10_000
+MAX_LOOP_DEPTH = 2
 MAX_POWER_BITS = 100_000
 
 
@@ -60,7 +71,7 @@ class UnsafeScriptError(Exception):
 _ALLOWED_NODES = (
     # structure and statements
     ast.Module, ast.Expression, ast.Expr, ast.Assign, ast.AugAssign, ast.Delete,
-    ast.If, ast.For, ast.While, ast.Break, ast.Continue, ast.Pass,
+    ast.If, ast.For, ast.Break, ast.Continue, ast.Pass,
     # expressions
     ast.BoolOp, ast.BinOp, ast.UnaryOp, ast.Compare, ast.IfExp, ast.NamedExpr, ast.Call,
     ast.keyword, ast.Starred, ast.Constant, ast.Name, ast.Attribute, ast.Subscript, ast.Slice,
@@ -96,6 +107,7 @@ _FORBIDDEN_NODES = {
     ast.AsyncFor: "'async for' is niet toegestaan",
     ast.Match: "'match' is niet toegestaan",
     ast.AnnAssign: "type-annotaties zijn niet toegestaan",
+    ast.While: "'while' is niet toegestaan: een script in een diagram moet eindigen; gebruik 'for' over een lijst",
 }
 
 FORBIDDEN_NAMES = frozenset({
@@ -161,10 +173,50 @@ def _collect(node: ast.AST, line: int, problems: list[str]) -> None:
         _collect(kind, line, problems)
 
 
+_COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+
+
+def _loop_depth(node: ast.AST, depth: int, problems: list[str]) -> None:
+    """Refuse loops nested deeper than MAX_LOOP_DEPTH: each `for`, and each `for` clause of a
+    comprehension, is one level for what runs inside it."""
+    if isinstance(node, ast.For):
+        _loop_depth(node.iter, depth, problems)
+        if depth + 1 > MAX_LOOP_DEPTH:
+            problems.append(_too_deep(node))
+            return
+        for child in [node.target, *node.body]:
+            _loop_depth(child, depth + 1, problems)
+        for child in node.orelse:  # runs once, after the loop
+            _loop_depth(child, depth, problems)
+        return
+    if isinstance(node, _COMPREHENSIONS):
+        level = depth
+        for generator in node.generators:
+            _loop_depth(generator.iter, level, problems)
+            level += 1
+            if level > MAX_LOOP_DEPTH:
+                problems.append(_too_deep(node))
+                return
+            for condition in generator.ifs:
+                _loop_depth(condition, level, problems)
+        parts = [node.key, node.value] if isinstance(node, ast.DictComp) else [node.elt]
+        for part in parts:
+            _loop_depth(part, level, problems)
+        return
+    for child in ast.iter_child_nodes(node):
+        _loop_depth(child, depth, problems)
+
+
+def _too_deep(node: ast.AST) -> str:
+    return (f"regel {getattr(node, 'lineno', 1)}: lussen mogen hoogstens {MAX_LOOP_DEPTH} diep in elkaar zitten "
+            "(for-lussen en comprehensions samen)")
+
+
 def _problems_in(tree: ast.AST) -> list[str]:
     problems: list[str] = []
     try:
         _collect(tree, 1, problems)
+        _loop_depth(tree, 0, problems)
     except RecursionError:
         problems.append("regel 1: de expressie is te diep genest")
     return problems
@@ -191,25 +243,37 @@ class _Verdict(NamedTuple):
     syntax_error: SyntaxError | None
 
 
-class _PowerGuard(ast.NodeTransformer):
-    """Rewrites `a ** b` to `_macht(a, b)`: 9**9**9 would hold the CPU in one C call."""
+class _Guards(ast.NodeTransformer):
+    """Rewrites `a ** b` to `_power(a, b)` (9**9**9 would hold the CPU in one C call) and what
+    a loop iterates over to `_loop(...)` (a bounded snapshot). Both names are builtins that
+    scripts cannot reach themselves because of the '_' rule."""
+
+    def visit_For(self, node: ast.For) -> ast.AST:
+        self.generic_visit(node)
+        node.iter = _call("_loop", node.iter)
+        return node
+
+    def visit_comprehension(self, node: ast.comprehension) -> ast.AST:
+        self.generic_visit(node)
+        node.iter = _call("_loop", node.iter)
+        return node
 
     def visit_BinOp(self, node: ast.BinOp) -> ast.AST:
         self.generic_visit(node)
         if not isinstance(node.op, ast.Pow):
             return node
-        return ast.copy_location(_power_call(node.left, node.right), node)
+        return ast.copy_location(_call("_power", node.left, node.right), node)
 
     def visit_AugAssign(self, node: ast.AugAssign) -> ast.AST:
         self.generic_visit(node)
         if not isinstance(node.op, ast.Pow):
             return node
         current = ast.Name(id=node.target.id, ctx=ast.Load())
-        return ast.copy_location(ast.Assign(targets=[node.target], value=_power_call(current, node.value)), node)
+        return ast.copy_location(ast.Assign(targets=[node.target], value=_call("_power", current, node.value)), node)
 
 
-def _power_call(base: ast.expr, exponent: ast.expr) -> ast.Call:
-    return ast.Call(func=ast.Name(id="_macht", ctx=ast.Load()), args=[base, exponent], keywords=[])
+def _call(name: str, *args: ast.expr) -> ast.Call:
+    return ast.Call(func=ast.Name(id=name, ctx=ast.Load()), args=list(args), keywords=[])
 
 
 @lru_cache(maxsize=4096)
@@ -222,7 +286,7 @@ def _verdict(source: str, mode: str) -> _Verdict:
     problems = _problems_in(tree)
     if problems:
         return _Verdict(tuple(problems), None, None)
-    tree = ast.fix_missing_locations(_PowerGuard().visit(tree))
+    tree = ast.fix_missing_locations(_Guards().visit(tree))
     # "<string>" lets PythonScriptEngine find the failing line in a traceback.
     return _Verdict((), compile(tree, "<string>", mode), None)
 
@@ -242,12 +306,20 @@ def _compiled(source: str, mode: str) -> CodeType:
 def _bounded_range(*args: int) -> range:
     bounds = range(*args)
     try:
-        too_large = len(bounds) > MAX_RANGE
+        too_large = len(bounds) > MAX_LOOP_ITEMS
     except OverflowError:
         too_large = True
     if too_large:
-        raise ValueError(f"range() mag hoogstens {MAX_RANGE} getallen opleveren")
+        raise ValueError(f"range() mag hoogstens {MAX_LOOP_ITEMS} getallen opleveren")
     return bounds
+
+
+def _loop(iterable: Any) -> tuple:
+    """What a loop iterates over, as a snapshot of at most MAX_LOOP_ITEMS items."""
+    items = tuple(islice(iterable, MAX_LOOP_ITEMS + 1))
+    if len(items) > MAX_LOOP_ITEMS:
+        raise ValueError(f"een lus mag hoogstens {MAX_LOOP_ITEMS} keer rondgaan")
+    return items
 
 
 def _power(base: Any, exponent: Any) -> Any:
@@ -267,8 +339,9 @@ SAFE_BUILTINS: dict[str, Any] = {
     "list": list, "dict": dict, "set": set, "tuple": tuple,
     "range": _bounded_range,
     "True": True, "False": False, "None": None,
-    # Inserted by _MachtBewaking; unreachable from scripts because of the '_' rule.
-    "_macht": _power,
+    # Inserted by _Guards; unreachable from scripts because of the '_' rule.
+    "_power": _power,
+    "_loop": _loop,
 }
 
 
@@ -430,6 +503,7 @@ class SafeScriptEngine(PythonScriptEngine):
 # --- Timers on the engine's clock ----------------------------------------------------------
 
 _DATE_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_WEEK_DATE = re.compile(r"^(\d{4})-?W(\d{2})-?(\d)(T.+)?$")
 
 
 def _clock_of(task: Any) -> datetime:
@@ -437,32 +511,60 @@ def _clock_of(task: Any) -> datetime:
     return engine.now() if hasattr(engine, "now") else _utc_now()
 
 
-def _as_moment(value: Any) -> datetime:
-    """A timeDate value as an aware UTC datetime. A bare date ("2026-05-01") means midnight in
-    Amsterdam, as do times without an offset: the server's own time zone must not matter."""
+def as_moment(value: Any) -> datetime:
+    """A date, date-time or ISO 8601 string (also a week date, "2026-W23-1T09:00") as an aware
+    UTC moment. A bare date means midnight in Amsterdam, and so does a time without an offset
+    count as Amsterdam time: the server's own time zone must not matter. ValueError (Dutch)
+    for anything else."""
     if isinstance(value, datetime):
         moment = value
     elif isinstance(value, date):
         moment = datetime.combine(value, time(), AMSTERDAM)
     else:
         text = str(value).strip()
-        if _DATE_PATTERN.match(text):
-            moment = datetime.combine(date.fromisoformat(text), time(), AMSTERDAM)
-        else:
-            try:
+        week = _WEEK_DATE.match(text.upper())
+        try:
+            if _DATE_PATTERN.match(text):
+                moment = datetime.combine(date.fromisoformat(text), time(), AMSTERDAM)
+            elif week:
+                year, number, weekday, clock_time = week.groups()
+                day = date.fromisocalendar(int(year), int(number), int(weekday))
+                moment = datetime.fromisoformat(day.isoformat() + (clock_time or ""))
+            else:
                 moment = datetime.fromisoformat(text)
-            except ValueError:
-                moment = TimerEventDefinition.parse_time_or_duration(text)  # ISO week dates
-                if not isinstance(moment, datetime):
-                    raise ValueError(f"'{text}' is geen tijdstip") from None
+        except ValueError:
+            raise ValueError(f"'{text}' is geen tijdstip") from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=AMSTERDAM)
     return moment.astimezone(UTC)
 
 
-def as_moment(value: Any) -> datetime:
-    """A date, date-time or ISO string as an aware UTC moment (dates: midnight in Amsterdam)."""
-    return _as_moment(value)
+def parse_cycle(expression: str, now: datetime) -> tuple[int, datetime, timedelta]:
+    """An ISO 8601 repeating interval as (cycles, first moment, interval); cycles -1 = for
+    ever. Forms: R<n>/<start>/<duration>, R<n>/<duration>/<end> and R<n>/<duration> (the first
+    moment one duration after `now`). Moments read as in as_moment (Amsterdam time).
+    ValueError for anything else."""
+    parts = expression.strip().upper().replace("--", "/").strip("R").split("/")
+    try:
+        cycles = int(parts[0]) if parts[0] else -1
+        first = _moment_or_duration(parts[1])
+        second = _moment_or_duration(parts[2]) if len(parts) == 3 else None
+    except Exception:  # noqa: BLE001 - SpiffWorkflow raises a bare Exception for a bad duration
+        first = second = None
+    if len(parts) in (2, 3):
+        if isinstance(first, datetime) and isinstance(second, dict):
+            return cycles, first, TimerEventDefinition.get_timedelta_from_start(second, first)
+        if isinstance(first, dict) and isinstance(second, datetime):
+            duration = TimerEventDefinition.get_timedelta_from_end(first, second)
+            return cycles, second - duration, duration
+        if isinstance(first, dict) and second is None:
+            duration = TimerEventDefinition.get_timedelta_from_start(first, now)
+            return cycles, now + duration, duration
+    raise ValueError(f"'{expression}' is geen herhaling (bijv. R3/P1W)")
+
+
+def _moment_or_duration(text: str) -> datetime | dict:
+    return TimerEventDefinition.parse_iso_duration(text) if text.startswith("P") else as_moment(text)
 
 
 class _ClockTimer:
@@ -481,7 +583,7 @@ class _ClockTimer:
             value = my_task.workflow.script_engine.evaluate(my_task, self.expression)
             event_value = self._first_moment(my_task, value).isoformat()
             my_task._set_internal_data(event_value=event_value)
-        return _as_moment(event_value)
+        return as_moment(event_value)
 
     def has_fired(self, my_task: Any) -> bool:
         if self.due(my_task) < _clock_of(my_task):
@@ -491,14 +593,14 @@ class _ClockTimer:
 
 class ClockTimeDateEventDefinition(_ClockTimer, TimeDateEventDefinition):
     def _first_moment(self, my_task: Any, value: Any) -> datetime:
-        return _as_moment(value)
+        return as_moment(value)
 
 
 class ClockDurationTimerEventDefinition(_ClockTimer, DurationTimerEventDefinition):
     def _first_moment(self, my_task: Any, value: Any) -> datetime:
         # A designer may compute a date instead of a duration, e.g. plus_maanden(x, 3).
         if not (isinstance(value, str) and value.strip().upper().startswith("P")):
-            return _as_moment(value)
+            return as_moment(value)
         now_value = _clock_of(my_task)
         duration_value = TimerEventDefinition.parse_iso_duration(value.strip())
         return now_value + TimerEventDefinition.get_timedelta_from_start(duration_value, now_value)
@@ -509,15 +611,7 @@ class ClockCycleTimerEventDefinition(CycleTimerEventDefinition):
 
     def _first_cycle(self, my_task: Any) -> dict:
         expression = my_task.workflow.script_engine.evaluate(my_task, self.expression)
-        cycles, start, duration = TimerEventDefinition.parse_iso_recurring_interval(expression)
-        parts = expression.upper().replace("--", "/").strip("R").split("/")
-        if len(parts) == 2 and parts[1].startswith("P"):
-            # Only a duration: the first cycle ends one duration from now (the clock's now).
-            now_value = _clock_of(my_task)
-            duration = TimerEventDefinition.get_timedelta_from_start(
-                TimerEventDefinition.parse_iso_duration(parts[1]), now_value
-            )
-            start = now_value + duration
+        cycles, start, duration = parse_cycle(expression, _clock_of(my_task))
         return {"cycles": cycles, "next": start.isoformat(), "duration": duration.total_seconds()}
 
     def cycle_complete(self, my_task: Any) -> bool:
@@ -604,26 +698,6 @@ def timer_element(task: Any) -> str | None:
     """The BPMN id of the timer event a task waits for (for a gateway: the timer branch)."""
     pending = _pending_timer(task) or next(iter(timers_of(task.task_spec)), None)
     return pending[1].bpmn_id if pending else None
-
-
-def with_clock_timers(parser_class: type) -> type:
-    """A subclass of a BpmnParser class whose event parsers build clock-aware timers.
-
-    Usage: `Parser = with_clock_timers(SpiffBpmnParser)`. The library class is not changed.
-    """
-    classes = {**parser_class.PARSER_CLASSES, **parser_class.OVERRIDE_PARSER_CLASSES}
-    overrides = {
-        tag: (_clock_parser(node_parser) if hasattr(node_parser, "parse_timer_event") else node_parser, spec)
-        for tag, (node_parser, spec) in classes.items()
-    }
-    return type(f"Klok{parser_class.__name__}", (parser_class,), {"OVERRIDE_PARSER_CLASSES": overrides})
-
-
-def _clock_parser(node_parser: type) -> type:
-    def parse_timer_event(self: Any, event: Any) -> Any:
-        return clock_timer_definition(node_parser.parse_timer_event(self, event))
-
-    return type(f"Klok{node_parser.__name__}", (node_parser,), {"parse_timer_event": parse_timer_event})
 
 
 # SpiffWorkflow's serializer looks converters up by exact class: register ours with the

@@ -23,9 +23,10 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 
 from . import audit, clock, directory
-from .access import Actor
+from .access import SYSTEM, Actor
 from .models import Organisation, User, WorkItem
 from .scripting import AMSTERDAM
+from .worklist import open_items
 
 GEMEENTE_OVERLEG = "gemeente-roosendaal"  # consults on every referral: step 4 is taken
 GEMEENTE_MANDAAT = "gemeente-bergen-op-zoom"  # mandates the GI: step 4 is skipped
@@ -157,7 +158,7 @@ class Simulation:
         self._advance(end)
         self.report.ended_at = self.rt.clock.now()
         with self.rt.transaction() as session:
-            audit.record(session, self.report.ended_at, self.rt.system, "simulation", title="Simulatie",
+            audit.record(session, self.report.ended_at, SYSTEM, "simulation", title="Simulatie",
                          seed=self.seed, cases=self.report.cases, tasks=self.report.tasks, timers=self.report.timers)
             session.commit()
         self.progress(1.0, f"{self.report.cases} casussen, {self.report.tasks} taken")
@@ -214,11 +215,7 @@ class Simulation:
         if state is None:
             return
         with self.rt.reading() as session:
-            items = session.execute(
-                select(WorkItem.id, WorkItem.element_id)
-                .where(WorkItem.case_id == case_id, WorkItem.status == "open")
-                .order_by(WorkItem.created_at, WorkItem.element_id)  # the same draws for the same seed
-            ).all()
+            items = session.execute(open_items(case_id).with_only_columns(WorkItem.id, WorkItem.element_id)).all()
         now = self.rt.clock.now()
         for item_id, element_id in items:
             if item_id in self.scheduled:

@@ -3,21 +3,26 @@
 A step hook (`sync_timers`) keeps one row in `timers` per waiting timer event of a case:
 inserted when the timer starts waiting, its due moment updated when it changes, closed when
 the timer stops waiting for another reason (an event-based gateway was decided by another
-event, a boundary's activity finished, the case ended). The hook only looks at the tasks
-the step wrote, and it knows the case's waiting timers from the cached workflow, so a step
-costs no extra query unless the timer set changes.
+event, a boundary's activity finished, the case ended). The hook gets every active task of
+the case after the step (it picks out the timer tasks among them), and it knows the case's
+waiting timers from the cached workflow, so a step costs no extra query unless the timer
+set changes.
 
-Firing (`TimerService.fire_due`) claims the first due row whose case nobody holds —
-`ORDER BY run_at LIMIT 1 FOR UPDATE OF timers, cases SKIP LOCKED` on PostgreSQL, the
-write lock of `BEGIN IMMEDIATE` on SQLite — and in the same transaction lets the engine
-run the timer's step (refresh_timers + do_engine_steps on the case's live workflow), so
-work items, audit trail and cache stay right, marks the row fired and commits. Each due
-timer fires exactly once however many server processes share the database, a restart
-loses nothing (the table is the truth), and the cost of one firing is an index lookup and
-one case step: it does not grow with the number of waiting timers.
+Firing (`TimerService.fire_due`) claims the first due row of a running case in two
+statements, both `SKIP LOCKED`: the timer row (`ORDER BY run_at, id LIMIT 1 FOR UPDATE`,
+from the partial index of waiting timers), then its case row (`FOR UPDATE`); a case that
+someone holds is skipped and the next timer tried. SQLite has no row locks: the write lock
+of `BEGIN IMMEDIATE` serializes it all. In the same transaction the engine runs the
+timer's step (refresh_timers + do_engine_steps on the case's live workflow), so work items,
+audit trail and cache stay right, marks the row fired and commits. Each due timer fires
+exactly once however many server processes share the database, a restart loses nothing
+(the table is the truth), and the cost of one firing is an index lookup and one case step:
+it does not grow with the number of waiting timers.
 
-A step that fails is retried with backoff; after MAX_ATTEMPTS the case gets status
-'error' with the message, and both are in the audit trail.
+A step that fails is retried with backoff; after MAX_ATTEMPTS the timer is 'failed' and the
+case gets status 'error' with the message, both in the audit trail. Such a case takes no
+commands and fires no timers until an operator resumes it (`TimerService.resume`: the API's
+POST /api/cases/<id>/resume, `verwijsflow resume`), which re-arms its failed timers.
 """
 
 from __future__ import annotations
@@ -35,7 +40,9 @@ from sqlalchemy.orm import Session
 
 from . import audit, clock
 from .access import SYSTEM, Actor
-from .errors import EngineError, InvalidData, NotFound
+from .cases import lock_case
+from .designer import require_designer
+from .errors import Conflict, EngineError, InvalidData, NotFound
 from .models import Case, Timer
 from .scripting import timer_due, timer_element, timers_of
 
@@ -146,7 +153,8 @@ class TimerService:
             try:
                 return self._fire(session, timer, case)
             except Exception as error:  # noqa: BLE001 - recorded on the timer, retried with backoff
-                log.warning("timer %s of case %s failed: %s", timer.element_id, case.id, error)
+                log.warning("timer %s of case %s failed: %s", timer.element_id, case.id,
+                            getattr(error, "detail", None) or error)
                 failure = (timer.id, case.id, error)
         # The failed attempt is rolled back; its failure is written in a transaction of its own.
         self._record_failure(*failure)
@@ -199,22 +207,24 @@ class TimerService:
         live.timers.pop(timer.task_id, None)  # the hook must not close the row it fires
         session.flush()
         element = bundle.element(timer.process_key, timer.element_id)
-        audit.record(session, now, SYSTEM, "timer_fired", case.id, timer.element_id,
-                     element.title if element else timer.element_id, due=timer.due_at.isoformat())
+        title = element.title if element else timer.element_id
+        audit.record(session, now, SYSTEM, "timer_fired", case.id, timer.element_id, title,
+                     due=timer.due_at.isoformat())
 
         def step():
             live.workflow.refresh_timers()
             live.workflow.do_engine_steps()
 
-        cases._run(session, case, bundle, live, SYSTEM, step)
+        cases._run(session, case, bundle, live, SYSTEM, step, after=title)
         cases._commit(session, case, live)
         return Claim(case.id, True)
 
     def _record_failure(self, timer_id: int, case_id: int, error: Exception) -> None:
         message = error.message if isinstance(error, EngineError) else f"{type(error).__name__}: {error}"
+        detail = getattr(error, "detail", None) or message  # the technical text, for the operator
         with self.rt.transaction() as session:
             try:
-                case = self.rt.cases._lock_case(session, case_id)
+                case = lock_case(session, case_id)
             except NotFound:
                 return
             timer = session.get(Timer, timer_id)
@@ -222,20 +232,46 @@ class TimerService:
                 return
             now = self.rt.clock.now()
             timer.attempts += 1
-            timer.last_error = message
+            timer.last_error = detail
             if timer.attempts >= MAX_ATTEMPTS:
                 timer.status = "failed"
                 case.status = "error"
                 case.error = f"Tijdgebeurtenis {timer.element_id} is na {timer.attempts} pogingen mislukt: {message}"
                 audit.record(session, now, SYSTEM, "timer_failed", case.id, timer.element_id, "Tijdgebeurtenis mislukt",
-                             attempts=timer.attempts, error=message)
+                             attempts=timer.attempts, error=detail)
             else:
                 timer.run_at = now + BACKOFF[min(timer.attempts, len(BACKOFF)) - 1]
                 audit.record(session, now, SYSTEM, "timer_retry", case.id, timer.element_id,
-                             "Tijdgebeurtenis mislukt; nieuwe poging gepland", attempts=timer.attempts, error=message,
+                             "Tijdgebeurtenis mislukt; nieuwe poging gepland", attempts=timer.attempts, error=detail,
                              next_attempt=timer.run_at.isoformat())
             session.commit()
         self.rt.cache.evict(case_id)
+
+    def resume(self, actor: Actor, case_id: int) -> dict:
+        """Put a case that stopped on a failing timer (status 'error') back to running: its
+        failed timers wait again, due now, with their attempts reset; audited. For a
+        procesontwerper of the case's region, or the system (the command line: whoever runs
+        it runs the server). Returns the case id, reference, status and the re-armed timers."""
+        if not actor.is_system:
+            require_designer(actor)
+        with self.rt.transaction() as session:
+            case = lock_case(session, case_id)
+            if not actor.is_system and case.region_id != actor.region_id:
+                raise NotFound("Deze casus bestaat niet.")
+            if case.status != "error":
+                raise Conflict("Deze casus staat niet stil door een fout; er is niets te hervatten.")
+            now = self.rt.clock.now()
+            failed = list(session.scalars(select(Timer).where(Timer.case_id == case.id, Timer.status == "failed")))
+            for timer in failed:
+                timer.status, timer.attempts, timer.run_at = "waiting", 0, now
+            audit.record(session, now, actor, "case_resumed", case.id, title="Casus hervat", error=case.error,
+                         timers=[timer.element_id for timer in failed])
+            case.status, case.error = "running", None
+            view = {"id": case.id, "reference": case.reference, "status": case.status,
+                    "timers": [timer.element_id for timer in failed]}
+            session.commit()
+        self.rt.cache.evict(case_id)  # its live copy does not know the re-armed rows
+        return view
 
     def next_due(self) -> datetime | None:
         """When the first waiting timer of a running case may fire."""
@@ -254,8 +290,8 @@ class TimerService:
             before = self.rt.clock.now()
             if to <= before:
                 raise InvalidData({"tijdstip": [f"De klok kan alleen vooruit; het is nu {before:%Y-%m-%d %H:%M} UTC."]})
-            audit.record(session, before, actor, "clock_moved", title="Klok verzet", van=before.isoformat(),
-                         naar=to.isoformat())
+            audit.record(session, before, actor, "clock_moved", title="Klok verzet", before=before.isoformat(),
+                         after=to.isoformat())
             session.commit()
         return self.advance(to)
 

@@ -19,6 +19,7 @@ import ast
 import json
 import re
 from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
 
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
@@ -30,11 +31,10 @@ from SpiffWorkflow.spiff.parser.process import VALIDATOR
 from . import deadlines, fields, lint
 from .access import TASK_ROLES
 from .library import NS, Source
+from .lint import SPIFF_NS
 from .monitoring import KPI_ROLES
 from .parsing import Parser, elements_of
-from .scripting import check_script
-
-SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
+from .scripting import as_moment, check_script, parse_cycle
 
 
 @dataclass(frozen=True)
@@ -276,16 +276,16 @@ def _timer_value_problem(kind: str, value: object) -> str | None:
     if not isinstance(value, str):
         return f"De timerwaarde {value!r} is geen tekst in ISO 8601-notatie."
     text = value.strip()
-    try:
+    try:  # parsed as the engine will parse it when the timer starts
         if kind == "timeCycle":
             if not text.upper().startswith("R"):
                 raise ValueError
-            TimerEventDefinition.parse_iso_recurring_interval(text)
+            parse_cycle(text, datetime.now(UTC))
         elif kind == "timeDuration" and text.upper().startswith("P"):
             if not TimerEventDefinition.parse_iso_duration(text):
                 raise ValueError
         else:
-            TimerEventDefinition.parse_time_or_duration(text)
+            as_moment(text)
     except Exception:  # noqa: BLE001 - SpiffWorkflow raises a bare Exception for a bad duration
         expected = {"timeDate": "een datum of tijdstip (bijv. \"2026-05-01\" of \"2026-05-01T09:00:00+02:00\")",
                     "timeDuration": "een duur (bijv. \"P10D\" of \"P3M\")",

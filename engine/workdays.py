@@ -39,9 +39,9 @@ _CATEGORIES = (PUBLIC, OPTIONAL)
 
 @lru_cache(maxsize=64)
 def public_holidays(year: int) -> MappingProxyType[date, str]:
-    """Atw holidays and bridge days of `jaar` with their Dutch names, in date order.
+    """Atw holidays and bridge days of `year` with their Dutch names, in date order.
 
-    Read-only because it is cached: is_werkdag looks it up for every day it counts.
+    Read-only because it is cached: is_working_day looks it up for every day it counts.
     """
     per_day = dict(holidays.country_holidays("NL", years=year, categories=_CATEGORIES, language="nl"))
     for day in BRIDGE_DAYS:
@@ -91,16 +91,6 @@ def minus_working_days(d: date, n: int) -> date:
     return d
 
 
-def working_days_between(a: date, b: date) -> int:
-    """Werkdagen after `a` up to and including `b`; negative when b is before a.
-
-    The inverse of plus_werkdagen: werkdagen_tussen(a, plus_werkdagen(a, n)) == n.
-    """
-    if b < a:
-        return -working_days_between(b, a)
-    return sum(1 for i in range(1, (b - a).days + 1) if is_working_day(a + timedelta(days=i)))
-
-
 def add_months(d: date, n: int) -> date:
     """`d` plus n calendar months (n may be negative); clamps to the month's last day."""
     month_index = d.year * 12 + d.month - 1 + n
@@ -114,13 +104,11 @@ class Norm:
     """A deadline norm: a count of one unit."""
 
     count: int
-    unit: str  # one of EENHEDEN
+    unit: str  # werkdagen, dagen, weken, maanden or jaren (the Dutch words of the norms)
 
     def __str__(self) -> str:
         return f"{self.count} {self.unit}"
 
-
-UNITS = ("werkdagen", "dagen", "weken", "maanden", "jaren")
 
 # Dutch spellings (singular and plural) → unit.
 _WORDS = {
@@ -156,7 +144,7 @@ def _as_norm(norm: str | Norm) -> Norm:
 
 
 def _calendar_plus(d: date, norm: Norm, direction: int) -> date:
-    """Calendar arithmetic for dagen/weken/maanden/jaren; richting is +1 or -1."""
+    """Calendar arithmetic for dagen/weken/maanden/jaren; direction is +1 or -1."""
     n = norm.count * direction
     if norm.unit == "dagen":
         return d + timedelta(days=n)

@@ -1,5 +1,6 @@
-"""A user's open tasks across cases: the one query behind the API's `GET /api/tasks` and
-the web UI's inbox, case and task pages.
+"""Open work items: what cases wait for (`open_items`, the one query for a case's or several
+cases' open tasks), and a user's open tasks across cases (`open_tasks`, behind the API's
+`GET /api/tasks` and the web UI's inbox, case and task pages).
 
 Who sees a task: its lane is one of the user's roles and its organisation is the user's.
 Most urgent first: by due date (so whatever is past due comes first), tasks without one
@@ -9,21 +10,56 @@ of whoever claimed the tasks; organisations, processes and forms come from their
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import or_, select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import defer
 
 from . import access, directory
 from .access import Actor
-from .cases import task_summary
 from .errors import InvalidData
 from .models import Case, WorkItem
 
 if TYPE_CHECKING:
     from .runtime import Runtime
+
+
+def open_items(case_ids: int | Collection[int]) -> Select:
+    """The open work items of a case (or of several), oldest first: what the case waits for.
+
+    A statement, so each caller runs it as it needs: `session.scalars(...)` for WorkItem
+    objects, `session.connection().execute(...)` for plain rows (cheaper, read-only),
+    `.with_only_columns(...)` for a few columns. Ties are broken by element id, so the order
+    is the same on every run (the simulation draws in this order).
+    """
+    ids = [case_ids] if isinstance(case_ids, int) else sorted(case_ids)
+    return (
+        select(WorkItem).where(WorkItem.case_id.in_(ids), WorkItem.status == "open")
+        .order_by(WorkItem.created_at, WorkItem.element_id, WorkItem.id)
+    )
+
+
+def task_summary(item: WorkItem, case: Case, now: datetime, claimed_by_name: str | None) -> dict:
+    """A task as every list and view shows it (without its form)."""
+    return {
+        "id": item.id,
+        "case_id": item.case_id,
+        "case_reference": case.reference,
+        "process": item.process_key,
+        "name": item.element_id,
+        "title": item.title,
+        "lane": item.lane,
+        "lane_label": access.ROLE_LABELS.get(item.lane or "", item.lane),
+        "status": item.status,
+        "created_at": item.created_at,
+        "due_at": item.due_at,
+        "overdue": item.due_at is not None and item.status == "open" and item.due_at < now,
+        "claimed_by": item.claimed_by,
+        "claimed_by_name": claimed_by_name,
+    }
 
 
 @dataclass(frozen=True)

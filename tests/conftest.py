@@ -140,6 +140,16 @@ def build_app(backend: str, tmp_path: Path, **kwargs):
     return app, runtime, database
 
 
+@pytest.fixture(params=BACKENDS)
+def fresh(request, tmp_path):
+    """(client, runtime) on a new database per test: for tests that move the clock (it only
+    goes forward) or need a freshly deployed database."""
+    app, runtime, database = build_app(request.param, tmp_path)
+    yield Client(app), runtime
+    runtime.dispose()
+    database.drop()
+
+
 @pytest.fixture(scope="module", params=BACKENDS)
 def app(request, tmp_path_factory):
     app, runtime, database = build_app(request.param, tmp_path_factory.mktemp(request.param))

@@ -68,6 +68,18 @@ def wait_for_ret_meeting(client, case_id: int) -> datetime | None:
     return meeting
 
 
+def sees_case_without_data(client, case_id: int, user: str) -> dict:
+    """`user` sees the case (in the list too) with its status, open steps and history, but not
+    its data, the history's details or the iJw payloads; returns the case view."""
+    response = client.get(f"/api/cases/{case_id}", user)
+    assert response.status_code == 200, response.json
+    view = response.json
+    assert view["data"] is None and view["ijw_messages"] == []
+    assert view["history"] and all(h["details"] == {} for h in view["history"])
+    assert any(c["id"] == case_id for c in client.get("/api/cases", user).json)
+    return view
+
+
 def open_names(client, case_id: int) -> list[str]:
     return sorted(t["name"] for t in client.case(case_id)["open_tasks"])
 

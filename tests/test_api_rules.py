@@ -169,3 +169,50 @@ def test_the_chosen_aanbieder_gets_access(env):
     client.complete(case["id"], "jeugdbeschermer", aanbieder="aanbieder-horizon")
     assert client.get(f"/api/cases/{case['id']}", "aanbieder").status_code == 200
     assert client.get(f"/api/cases/{case['id']}", "aanbieder2").status_code == 404
+
+
+def test_a_step_that_fails_in_the_model_says_in_dutch_which_step_and_changes_nothing(env, caplog):
+    client, runtime = env
+    case = client.start("stapfout", {"gemeente": "gemeente-roosendaal", "casusreferentie": "R-FOUT"})
+    task = client.open_task(case["id"], "jeugdbeschermer", "delen")
+    before = _state(runtime, case["id"])
+    response = client.post(f"/api/tasks/{task['id']}/complete", "jeugdbeschermer", json={"data": {"deler": 0}})
+    assert response.status_code == 500
+    assert response.json["message"] == ("De stap na 'Deler kiezen' kon niet worden uitgevoerd; de casus is "
+                                        "ongewijzigd. Meld dit aan de procesontwerper.")
+    assert response.json["element_id"] == "rekenen"
+    assert _state(runtime, case["id"]) == before
+    # The technical cause is in the log, with the case and the element, for whoever fixes the model.
+    logged = [r.getMessage() for r in caplog.records if r.name == "engine.cases"]
+    assert any(f"case {case['id']}" in m and "rekenen" in m and "ZeroDivisionError" in m for m in logged), logged
+    done = client.complete(case["id"], "jeugdbeschermer", "delen", deler=4)
+    assert [t["name"] for t in done["open_tasks"]] == ["bekijken"] and done["data"]["uitkomst"] == 25
+
+
+def test_an_ijw_message_completes_the_waiting_task_the_sender_may_do(env):
+    client, runtime = env
+    case = client.start("ijwkeuze", {"gemeente": "gemeente-roosendaal", "casusreferentie": "R-IJW",
+                                     "aanbieder": "aanbieder-horizon"})
+    client.complete(case["id"], "jeugdbeschermer", "eerst")
+    # Both the GI's task (older) and the aanbieder's wait for a JW305.
+    assert sorted(t["name"] for t in client.case(case["id"])["open_tasks"]) == ["melding_aanbieder", "melding_gi"]
+    response = client.post(f"/api/cases/{case['id']}/ijw", "aanbieder",
+                           json={"code": "JW305", "bericht": {"Begindatum": "2026-10-21"}})
+    assert response.status_code == 200, response.json
+    assert [t["name"] for t in response.json["open_tasks"]] == ["melding_gi"]
+    refused = client.post(f"/api/cases/{case['id']}/ijw", "aanbieder",
+                          json={"code": "JW305", "bericht": {"Begindatum": "2026-10-21"}})
+    assert refused.status_code == 403  # the one still waiting is the GI's
+    response = client.post(f"/api/cases/{case['id']}/ijw", "jeugdbeschermer",
+                           json={"code": "JW305", "bericht": {"Begindatum": "2026-10-22"}})
+    assert response.status_code == 200 and response.json["status"] == "completed"
+    assert [m["code"] for m in client.case(case["id"])["ijw_messages"]] == ["JW305", "JW305"]
+
+
+def test_the_api_takes_every_ijw_code_of_the_table(env):
+    client, _ = env
+    case = _start(client, "R-IJW-CODES")
+    response = client.post(f"/api/cases/{case['id']}/ijw", "jeugdbeschermer", json={"code": "JW317", "bericht": {}})
+    assert response.status_code == 409  # a known code the case does not wait for, not a 422
+    assert client.post(f"/api/cases/{case['id']}/ijw", "jeugdbeschermer",
+                       json={"code": "JW999", "bericht": {}}).status_code == 422

@@ -62,7 +62,7 @@ def test_claim_unclaim_and_assign(client):
 
     runtime = client.app.extensions["verwijsflow"]
     with runtime.reading() as session:
-        kinds = [(e.kind, e.actor, e.details.get("aan")) for e in session.scalars(
+        kinds = [(e.kind, e.actor, e.details.get("assigned_to")) for e in session.scalars(
             select(AuditEvent).where(AuditEvent.case_id == case["id"], AuditEvent.kind.like("task_%"))
             .order_by(AuditEvent.id))]
     assert kinds == [("task_claimed", "jeugdbeschermer", None), ("task_unclaimed", "collega", None),

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import threading
 
 import pytest
+from sqlalchemy import func, select
 
 from engine import demo, directory
+from engine.designer import DesignerService, Upload
 from engine.errors import Conflict
-from engine.models import User
+from engine.library import Source
+from engine.models import Bundle, User
 
 from .conftest import BACKENDS, make_database, make_runtime
 from .gi_steps import GEMEENTE_MANDAAT, START, STEP_DATA
@@ -80,3 +84,63 @@ def test_alternating_workers_never_use_a_stale_workflow(workers):
         view = runtime.cases.complete(actor, task["id"], STEP_DATA[name])
     assert [t["name"] for t in view["open_tasks"]] == ["stap8a_verzoek_om_toewijzing"]
     assert first.cache.misses >= 2 and second.cache.misses >= 2
+
+
+def _in_thread(work) -> tuple[threading.Thread, list]:
+    """Run `work` in a thread; its result (or the exception it raised) lands in the list."""
+    results: list = []
+
+    def run():
+        try:
+            results.append(work())
+        except Exception as error:  # noqa: BLE001 - the test looks at it
+            results.append(error)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    return thread, results
+
+
+def test_two_starts_on_a_new_bundle_share_one_row(workers):
+    first, second = workers
+
+    def start_on_second():
+        with second.transaction() as session:
+            bundle = second.library.bundle_for_start(session, "gi_verwijsproces", second.clock.now())
+            session.commit()
+            return bundle.id
+
+    with first.transaction() as session:  # the first start has inserted the row, not yet committed
+        ours = first.library.bundle_for_start(session, "gi_verwijsproces", first.clock.now()).id
+        thread, results = _in_thread(start_on_second)
+        thread.join(timeout=1)  # let the second reach its insert; it waits for our commit
+        session.commit()
+    thread.join()
+    assert results == [ours]
+    with first.reading() as session:
+        assert session.scalar(select(func.count()).select_from(Bundle)) == 1
+
+
+@pytest.mark.parametrize("key", ["gi_verwijsproces/nieuw.json", "gi_verwijsproces/stap2_overleg_lokaal_team.json"])
+def test_two_deploys_of_one_file_at_once_both_get_a_version(workers, key):
+    """A new file (both would number it 1) and an existing one (both would mark theirs current)."""
+    first, second = workers
+    designer = _actor(first, "procesontwerper")
+
+    def form(title: str) -> str:
+        return json.dumps({"type": "object", "title": title, "properties": {"x": {"type": "string", "title": "X"}}})
+
+    with first.transaction() as session:
+        first.library.deploy(session, [Source("form", key, form("Eerste"))], "procesontwerper", first.clock.now())
+        thread, results = _in_thread(lambda: DesignerService(second).deploy(designer, [Upload(f"forms/{key}", form("Tweede"))]))
+        thread.join(timeout=1)  # the second deploy waits for ours
+        session.commit()
+    thread.join()
+    [result] = results
+    assert not isinstance(result, Exception), result
+    with first.reading() as session:
+        versions = [(a.version, a.is_current, json.loads(a.content)["title"])
+                    for a in first.library.versions(session, "form", key)]
+    assert versions[-2:] == [(versions[-1][0] - 1, False, "Eerste"), (versions[-1][0], True, "Tweede")]
+    assert [v for v in versions if v[1]] == [versions[-1]]
+    assert result["deployed"][0]["version"] == versions[-1][0]

@@ -7,9 +7,11 @@ import io
 import json
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
-from engine.models import Artifact, AuditEvent
+from engine import demo
+from engine.directory import hash_password
+from engine.models import Artifact, AuditEvent, Bundle, Organisation, User
 
 from .conftest import BACKENDS, Client, build_app
 from .designer_helpers import (
@@ -162,7 +164,8 @@ def test_a_renamed_task_is_a_new_version_while_running_cases_finish_on_their_own
     new_version = response.json["deployed"][0]["version"]
     assert new_version == current_version(client) != before
 
-    versions = client.get(f"/api/processes/{GI}/versions", "jeugdbeschermer").json
+    assert client.get(f"/api/processes/{GI}/versions", "jeugdbeschermer").status_code == 403
+    versions = client.get(f"/api/processes/{GI}/versions", "procesontwerper").json
     latest = next(v for v in versions if v["version"] == new_version)
     assert latest["deployed_by"] == "procesontwerper" and latest["deployed_at"]
     assert latest["summary"]["renamed"] == [
@@ -247,3 +250,47 @@ def test_a_restart_does_not_undo_a_deploy(designer):
     assert runtime.deploy_from_disk() == []  # what start-up does: the files on disk were deployed before
     assert current_version(client) == version
     deploy(client, "procesontwerper", f"{GI}.bpmn", gi_bpmn())
+
+
+def test_versions_count_only_the_running_cases_of_the_designers_region(designer):
+    client, runtime = designer
+    start_gi(client, "GI-REGIO-TELLING")
+    with runtime.transaction() as session:
+        other = Organisation(key="regio-elders", name="Regio Elders", kind="regio", settings={})
+        session.add(other)
+        session.flush()
+        session.add(User(username="ontwerper-elders", display_name="Ontwerper elders", organisation_id=other.id,
+                         roles=["procesontwerper"], password_hash=hash_password(demo.PASSWORD)))
+        session.commit()
+
+    ours = client.get(f"/api/processes/{GI}/versions", "procesontwerper")
+    theirs = client.get(f"/api/processes/{GI}/versions", "ontwerper-elders")
+    assert ours.status_code == theirs.status_code == 200
+    assert sum(v["running_cases"] for v in ours.json) >= 1
+    assert [v["running_cases"] for v in theirs.json] == [0] * len(theirs.json)
+    assert client.get(f"/api/processes/{GI}/versions", "regiocoordinator").status_code == 403
+
+
+def test_reading_processes_writes_nothing(fresh):
+    client, runtime = fresh
+    for user in ("jeugdbeschermer", "regiocoordinator"):
+        client.token(user)  # logging in is not what this test looks at
+    writes: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args):
+        if statement.lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE")):
+            writes.append(statement)
+
+    event.listen(runtime.db, "before_cursor_execute", record)
+    try:  # a fresh deploy: no case has started, so no bundle row exists yet
+        assert client.get(f"/api/processes/{GI}", "jeugdbeschermer").json["start_form"]["properties"]["gemeente"]
+        assert client.get("/api/processes", "jeugdbeschermer").status_code == 200
+        assert client.get(f"/api/monitor/heatmap?process={GI}", "regiocoordinator").status_code == 200
+        assert writes == []
+        case = start_gi(client, "GI-EERSTE")  # the first start writes the bundle its case runs on
+    finally:
+        event.remove(runtime.db, "before_cursor_execute", record)
+    assert any("bundles" in statement for statement in writes)
+    with runtime.reading() as session:
+        assert session.scalar(select(func.count()).select_from(Bundle)) == 1
+    assert client.case(case["id"])["process_version"] == current_version(client)

@@ -5,7 +5,15 @@ Each path ends with care started (JW305 recorded) and the case completed after s
 
 from __future__ import annotations
 
-from .gi_steps import GEMEENTE_MANDAAT, deliver_and_close, open_names, start_gi, step, wait_for_ret_meeting
+from .gi_steps import (
+    GEMEENTE_MANDAAT,
+    deliver_and_close,
+    open_names,
+    sees_case_without_data,
+    start_gi,
+    step,
+    wait_for_ret_meeting,
+)
 
 
 def _assert_care_started_and_case_completed(client, case_id: int, final: dict) -> None:
@@ -263,6 +271,21 @@ def test_coordinator_sees_where_a_case_stands_but_not_the_plan(client):
     assert all(h["details"] == {} for h in view["history"])
     assert client.post(f"/api/tasks/{view['open_tasks'][0]['id']}/complete", "regiocoordinator",
                        json={"data": {}}).status_code == 403
+
+
+def test_the_ret_sees_the_data_only_while_its_meeting_is_open(client):
+    case_id = _to_opschaalroute(client, "GI-RET-PRIVACY")
+    step(client, case_id, "consultatie_gedragswetenschapper")
+    assert client.get(f"/api/cases/{case_id}", "ret").status_code == 404  # not its case yet
+    step(client, case_id, "aanmelden_ret")
+    wait_for_ret_meeting(client, case_id)
+    assert client.case(case_id, "ret")["data"]["vraag_aan_ret"]  # the meeting needs the case
+    meeting = client.open_task(case_id, "ret", "ret_bespreking")
+    done = step(client, case_id, "ret_bespreking")
+    assert done["data"] is None  # what the RET gets back already follows the rule
+    view = sees_case_without_data(client, case_id, "ret")
+    assert [t["name"] for t in view["open_tasks"]] == ["stap6_bepaling_jeugdhulp"]
+    assert meeting["data"] and client.get(f"/api/tasks/{meeting['id']}", "ret").json["data"] == {}
 
 
 def test_process_endpoint_gives_bpmn_and_start_form(client):

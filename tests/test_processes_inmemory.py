@@ -20,7 +20,8 @@ from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 from SpiffWorkflow.util.task import TaskState
 
-from engine.scripting import SafeScriptEngine, as_moment, with_clock_timers
+from engine.parsing import Parser
+from engine.scripting import SafeScriptEngine, as_moment
 
 ROOT = Path(__file__).resolve().parent.parent
 PROCESS_FILES = [ROOT / "processes" / "gi_verwijsproces.bpmn", ROOT / "processes" / "opschaalroute.bpmn"]
@@ -61,15 +62,15 @@ LANES = {
 # --------------------------------------------------------------------------------------
 
 @cache
-def _parser() -> SpiffBpmnParser:
-    parser = with_clock_timers(SpiffBpmnParser)(validator=VALIDATOR)
+def _parser() -> Parser:
+    parser = Parser(validator=VALIDATOR)
     parser.add_bpmn_files([str(p) for p in PROCESS_FILES])
     return parser
 
 
 def _specs(key: str):
     parser = _parser()
-    return parser.get_spec(key), parser.get_subprocess_specs(key)
+    return parser.specs_for(key)
 
 
 @cache

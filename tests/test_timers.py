@@ -20,16 +20,7 @@ from engine.models import AuditEvent, Case, Timer, User, WorkItem
 from engine.scripting import AMSTERDAM
 
 from .conftest import BACKENDS, FIXTURES, Client, build_app, make_database, make_runtime
-from .gi_steps import GEMEENTE_MANDAAT, START, move_clock_to, open_names, start_gi, step, today
-
-
-@pytest.fixture(params=BACKENDS)
-def fresh(request, tmp_path):
-    """A new database per test: these tests move the clock, which only goes forward."""
-    app, runtime, database = build_app(request.param, tmp_path)
-    yield Client(app), runtime
-    runtime.dispose()
-    database.drop()
+from .gi_steps import GEMEENTE_MANDAAT, START, STEP_DATA, move_clock_to, open_names, start_gi, step, today
 
 
 def _rows(runtime, query) -> list:
@@ -252,7 +243,9 @@ def test_a_failing_timer_step_is_retried_with_backoff_then_the_case_is_in_error(
     [timer] = _timers(runtime, case["id"])
     assert (timer.status, timer.attempts) == ("failed", 5)
     view = client.case(case["id"])
-    assert view["status"] == "error" and "ZeroDivisionError" in view["error"], view["error"]
+    # The user reads what happened in Dutch; the operator finds the technical cause on the timer.
+    assert view["status"] == "error" and "De stap na 'Een dag later' kon niet worden uitgevoerd" in view["error"]
+    assert "ZeroDivisionError" not in view["error"] and "ZeroDivisionError" in timer.last_error
     assert view["open_tasks"] == []  # nothing of the failed step was kept
     assert len(_audit(runtime, case["id"], "timer_retry")) == 4
     assert len(_audit(runtime, case["id"], "timer_failed")) == 1
@@ -281,6 +274,71 @@ def test_a_transient_failure_is_retried_and_the_timer_then_fires(timerfout, monk
     assert (timer.status, timer.attempts) == ("fired", 2)
     assert [t["name"] for t in client.case(case["id"])["open_tasks"]] == ["taak"]
     assert client.case(case["id"])["data"]["uitkomst"] == 25
+
+
+def test_a_case_stopped_by_a_failing_timer_takes_no_commands_until_it_is_resumed(fresh, monkeypatch):
+    client, runtime = fresh
+    case = start_gi(client, "GI-HERVAT", ingangsdatum="2027-01-15")
+    real_run = runtime.cases._run
+
+    def failing_for_timers(session, case_row, bundle, live, actor, step_, after):
+        if actor.is_system:  # a timer's step; users' steps work
+            raise RuntimeError("de gegevensbron van de regio is onbereikbaar")
+        return real_run(session, case_row, bundle, live, actor, step_, after=after)
+
+    monkeypatch.setattr(runtime.cases, "_run", failing_for_timers)
+    move_clock_to(client, "2027-05-01")  # past the doorbraak deadline and every retry
+    [timer] = _timers(runtime, case["id"])
+    assert (timer.element_id, timer.status, timer.attempts) == ("doorbraak_termijn_verstreken", "failed", 5)
+    assert client.case(case["id"])["status"] == "error"
+
+    # Stopped: its timers never fire, and users cannot move it on half-way.
+    task = client.open_task(case["id"], "jeugdbeschermer", "stap1_plan_van_aanpak")
+    refused = client.post(f"/api/tasks/{task['id']}/complete", "jeugdbeschermer",
+                          json={"data": STEP_DATA["stap1_plan_van_aanpak"]})
+    assert refused.status_code == 409 and "hervat" in refused.json["message"]
+    assert client.post(f"/api/tasks/{task['id']}/claim", "jeugdbeschermer").status_code == 409
+    assert open_names(client, case["id"]) == ["stap1_plan_van_aanpak"]
+
+    # The cause is repaired; a procesontwerper of the case's region resumes it.
+    monkeypatch.undo()
+    assert client.post(f"/api/cases/{case['id']}/resume", "jeugdbeschermer").status_code == 403
+    resumed = client.post(f"/api/cases/{case['id']}/resume", "procesontwerper")
+    assert resumed.status_code == 200, resumed.json
+    assert resumed.json["status"] == "running" and resumed.json["timers"] == ["doorbraak_termijn_verstreken"]
+    assert client.post(f"/api/cases/{case['id']}/resume", "procesontwerper").status_code == 409
+    [timer] = _timers(runtime, case["id"])
+    assert (timer.status, timer.attempts) == ("waiting", 0)
+    view = client.case(case["id"])
+    assert view["status"] == "running" and view["error"] is None
+    [event] = _audit(runtime, case["id"], "case_resumed")
+    assert event.actor == "procesontwerper" and event.details["timers"] == ["doorbraak_termijn_verstreken"]
+
+    assert move_clock_to(client, runtime.clock.now() + timedelta(minutes=1)) == [case["id"]]
+    assert open_names(client, case["id"]) == ["doorbraak_escaleren", "stap1_plan_van_aanpak"]
+    step(client, case["id"], "stap1_plan_van_aanpak")
+
+
+def test_resume_on_the_command_line(fresh):
+    client, runtime = fresh
+    case = start_gi(client, "GI-HERVAT-CLI")
+    with runtime.transaction() as session:  # as a timer leaves it after its last failed attempt
+        session.get(Case, case["id"]).status = "error"
+        session.get(Case, case["id"]).error = "Tijdgebeurtenis doorbraak_termijn_verstreken is na 5 pogingen mislukt"
+        for timer in session.scalars(select(Timer).where(Timer.case_id == case["id"])):
+            timer.status, timer.attempts = "failed", 5
+        session.commit()
+    env = {"VERWIJSFLOW_DATABASE_URL": runtime.settings.database_url,
+           "VERWIJSFLOW_INSTANCE_DIR": str(runtime.settings.instance_dir), "VERWIJSFLOW_SECRET_KEY": "test", "PATH": ""}
+    cli = [sys.executable, "-m", "webapi.cli", "resume", str(case["id"])]
+    done = subprocess.run(cli, capture_output=True, text=True, env=env, cwd=ROOT, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "loopt weer" in done.stdout and "doorbraak_termijn_verstreken" in done.stdout
+    assert client.case(case["id"])["status"] == "running"
+    [timer] = _timers(runtime, case["id"])
+    assert (timer.status, timer.attempts) == ("waiting", 0)
+    again = subprocess.run(cli, capture_output=True, text=True, env=env, cwd=ROOT, timeout=120)
+    assert again.returncode == 1 and "niets te hervatten" in again.stderr
 
 
 # -- the virtual clock ------------------------------------------------------------------------------

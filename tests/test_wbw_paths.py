@@ -13,6 +13,7 @@ from sqlalchemy import select
 from engine.models import Timer
 
 from .conftest import BACKENDS, Client, build_app
+from .gi_steps import sees_case_without_data
 from .wbw_steps import (
     AANBIEDER2,
     BORN,
@@ -523,6 +524,18 @@ def test_lanes_go_to_the_right_organisations(client):
     assert task["lane"] == "gemeente"
     assert client.post(f"/api/tasks/{task['id']}/complete", "aanbieder", json={"data": {}}).status_code == 403
     assert client.get(f"/api/cases/{case_id}", "aanbieder2").status_code == 404
+
+
+def test_an_aanbieder_that_was_replaced_sees_the_case_but_no_longer_its_data(client):
+    case = start(client, "WBW-VERVANGEN")
+    to_profielkeuze(client, case["id"])
+    to_toets(client, case["id"])  # the first aanbieder did the intake
+    assert client.case(case["id"], "aanbieder")["data"] is not None
+    step(client, case["id"], "arrangement_toetsen", akkoord=False, toets_uitkomst="andere_aanbieder")
+    step(client, case["id"], "aanbieder_kiezen", aanbieder=AANBIEDER2)
+    view = sees_case_without_data(client, case["id"], "aanbieder")
+    assert [t["name"] for t in view["open_tasks"]] == ["intake_arrangement"]
+    assert client.case(case["id"], "aanbieder2")["data"]["aanbieder"] == AANBIEDER2
 
 
 def test_the_process_can_be_started_by_the_jeugdprofessional_and_the_aanbieder(client):

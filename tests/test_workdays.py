@@ -14,7 +14,6 @@ from engine.workdays import (
     parse_norm,
     previous_working_day,
     public_holidays,
-    working_days_between,
 )
 
 # Pinned by hand so that a change in the `holidays` package cannot silently move a deadline.
@@ -134,15 +133,6 @@ def test_volgende_en_vorige_werkdag():
     assert next_working_day(date(2026, 4, 3)) == date(2026, 4, 7)
     assert next_working_day(date(2026, 4, 7)) == date(2026, 4, 7)
     assert previous_working_day(date(2026, 4, 6)) == date(2026, 4, 2)
-
-
-def test_werkdagen_tussen():
-    assert working_days_between(date(2026, 12, 22), date(2026, 12, 30)) == 5
-    assert working_days_between(date(2026, 12, 30), date(2026, 12, 22)) == -5
-    assert working_days_between(date(2026, 4, 1), date(2026, 4, 1)) == 0
-    start = date(2026, 3, 30)
-    for n in range(0, 40):
-        assert working_days_between(start, add_working_days(start, n)) == n
 
 
 def test_plus_maanden_clamps():

@@ -1,4 +1,4 @@
-"""The `verwijsflow` command: serve, validate, demo, clock, simulate."""
+"""The `verwijsflow` command: serve, validate, demo, layout, clock, simulate, resume."""
 
 from __future__ import annotations
 
@@ -6,8 +6,9 @@ import argparse
 import sys
 from pathlib import Path
 
+from engine.access import SYSTEM
 from engine.config import Settings
-from engine.library import Source, read_sources
+from engine.library import Source, kind_of, read_sources, source_of
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -40,9 +41,12 @@ def main(argv: list[str] | None = None) -> int:
     simulate.add_argument("--cases", type=int, default=200, help="aantal casussen (standaard 200)")
     simulate.add_argument("--seed", type=int, default=1, help="startwaarde van de toevalsgenerator (standaard 1)")
 
+    resume = commands.add_parser("resume", help="laat een casus die door een fout stilstaat weer lopen")
+    resume.add_argument("case_id", type=int, help="het nummer van de casus")
+
     args = parser.parse_args(argv)
     return {"serve": _serve, "validate": _validate, "demo": _demo, "layout": _layout, "clock": _clock,
-            "simulate": _simulate}[args.command](args)
+            "simulate": _simulate, "resume": _resume}[args.command](args)
 
 
 def _layout(args) -> int:
@@ -80,21 +84,19 @@ def _validate(args) -> int:
 
 
 def _sources_at(path: Path, forms_dir: Path) -> list[Source]:
+    """The artifacts at a path: a form below the forms folder keeps its path there as key."""
     if not path.exists():
         raise SystemExit(f"Bestaat niet: {path}")
     files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+    forms_root = forms_dir.resolve()
     sources = []
     for file in files:
-        text = file.read_text(encoding="utf-8")
-        if file.suffix == ".bpmn":
-            sources.append(Source("bpmn", file.stem, text))
-        elif file.suffix == ".dmn":
-            sources.append(Source("dmn", file.stem, text))
-        elif file.suffix == ".json":
-            resolved = file.resolve()
-            key = resolved.relative_to(forms_dir.resolve()).as_posix() if resolved.is_relative_to(forms_dir.resolve()) \
-                else file.name
-            sources.append(Source("form", key, text))
+        if kind_of(file.name) is None:
+            continue
+        resolved = file.resolve()
+        below_forms = file.suffix == ".json" and resolved.is_relative_to(forms_root)
+        name = f"forms/{resolved.relative_to(forms_root).as_posix()}" if below_forms else file.name
+        sources.append(source_of(name, file.read_text(encoding="utf-8")))
     return sources
 
 
@@ -154,7 +156,7 @@ def _clock(args) -> int:
             return 0
         target = clock.parse_moment(args.moment) if args.clock_command == "set" else \
             runtime.clock.now() + clock.parse_duration(args.duration)
-        fired = runtime.timers.move_clock(runtime.system, target)
+        fired = runtime.timers.move_clock(SYSTEM, target)
         print(f"Klok staat op {runtime.clock.now().astimezone(AMSTERDAM):%Y-%m-%d %H:%M} (Nederlandse tijd); "
               f"{len(fired)} timer(s) afgegaan.")
         return 0
@@ -185,6 +187,22 @@ def _simulate(args) -> int:
         runtime.dispose()
     print(f"{report.cases} casussen gestart, {report.tasks} taken afgerond, {report.timers} timers afgegaan, "
           f"{report.completed} casussen afgesloten; de klok staat op {report.ended_at:%Y-%m-%d} (UTC).")
+    return 0
+
+
+def _resume(args) -> int:
+    from engine.errors import EngineError
+
+    runtime = _runtime()
+    try:
+        resumed = runtime.timers.resume(SYSTEM, args.case_id)
+    except EngineError as error:
+        print(error.message, file=sys.stderr)
+        return 1
+    finally:
+        runtime.dispose()
+    timers = ", ".join(resumed["timers"]) or "geen"
+    print(f"Casus {resumed['id']} ({resumed['reference']}) loopt weer; opnieuw gepland: {timers}.")
     return 0
 
 

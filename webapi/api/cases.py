@@ -1,9 +1,12 @@
-"""Cases: start one, list them, look at one, record an iJw message on one."""
+"""Cases: start one, list them, look at one, record an iJw message on one, resume one that
+stopped on an error."""
 
 from __future__ import annotations
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
+
+from engine import ijw
 
 from ..auth import current_actor, runtime
 from ..schemas import BaseSchema, ma
@@ -19,12 +22,19 @@ class StartCaseSchema(BaseSchema):
 
 class CaseFilterSchema(BaseSchema):
     process = ma.fields.String()
-    status = ma.fields.String(validate=ma.validate.OneOf(["running", "completed", "error", "cancelled"]))
+    status = ma.fields.String(validate=ma.validate.OneOf(["running", "completed", "error"]))
 
 
 class IjwRequestSchema(BaseSchema):
-    code = ma.fields.String(required=True, validate=ma.validate.OneOf(["JW315", "JW301", "JW319", "JW305", "JW307"]))
+    code = ma.fields.String(required=True, validate=ma.validate.OneOf(ijw.CODES))
     bericht = ma.fields.Dict(required=True, metadata={"description": "Berichtvelden met de namen uit iJw 3.2"})
+
+
+class ResumedSchema(BaseSchema):
+    id = ma.fields.Integer()
+    reference = ma.fields.String()
+    status = ma.fields.String()
+    timers = ma.fields.List(ma.fields.String(), metadata={"description": "De tijdgebeurtenissen die opnieuw wachten"})
 
 
 @blp.route("")
@@ -61,3 +71,14 @@ class CaseIjw(MethodView):
     def post(self, body, case_id):
         """Leg een iJw-bericht vast; het rondt de taak af die erop wacht."""
         return runtime().cases.record_ijw(current_actor(), case_id, body["code"], body["bericht"])
+
+
+@blp.route("/<int:case_id>/resume")
+class CaseResume(MethodView):
+    @blp.response(200, ResumedSchema)
+    @blp.doc(security=[{"bearer": []}])
+    def post(self, case_id):
+        """Laat een casus die door een fout stilstaat weer lopen (procesontwerper van de regio).
+
+        Zijn mislukte tijdgebeurtenissen wachten weer, nu te laat; 409 als de casus niet stilstaat."""
+        return runtime().timers.resume(current_actor(), case_id)

@@ -189,5 +189,6 @@ class ProcessVersions(MethodView):
     @blp.response(200, VersionSchema(many=True))
     @blp.doc(security=[{"bearer": []}])
     def get(self, key):
-        """Alle versies van een proces: wie rolde wanneer uit, en wat veranderde."""
-        return service().versions(key)
+        """Alle versies van een proces: wie rolde wanneer uit, wat veranderde, en hoeveel lopende casussen
+        van uw regio erop staan (alleen procesontwerper)."""
+        return service().versions(current_actor(), key)

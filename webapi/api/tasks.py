@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
-
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from engine.scripting import AMSTERDAM
+from engine.scripting import as_moment
 from engine.worklist import TaskFilter, open_tasks
 
 from ..auth import current_actor, runtime
@@ -32,14 +30,10 @@ class DateOrMoment(ma.fields.Field):
     default_error_messages = {"invalid": "Geef een datum (JJJJ-MM-DD) of tijdstip (JJJJ-MM-DDTuu:mm)."}
 
     def _deserialize(self, value, attr, data, **kwargs):
-        text = str(value).strip()
         try:
-            if len(text) == 10:
-                return datetime.combine(date.fromisoformat(text), time(), AMSTERDAM)
-            moment = datetime.fromisoformat(text)
+            return as_moment(str(value))
         except ValueError:
             raise self.make_error("invalid") from None
-        return moment if moment.tzinfo else moment.replace(tzinfo=AMSTERDAM)
 
 
 class TaskFilterSchema(BaseSchema):

@@ -15,9 +15,9 @@ from functools import wraps
 from flask import abort, redirect, render_template, request, url_for
 
 from engine.access import ROLE_LABELS, TASK_ROLES
-from engine.casefacts import IJW_NAMES
 from engine.designer import require_designer
 from engine.errors import InvalidData, NotFound
+from engine.ijw import NAMES as IJW_NAMES
 
 from .blueprint import blp, designer, processes
 from .session import current_user, login_required
@@ -44,7 +44,7 @@ def designs():
     return render_template(
         "ui/designs.html",
         processes=[dict(a, name=names.get(a["key"], a["key"]),
-                        running_cases=sum(v["running_cases"] for v in processes().versions(a["key"])))
+                        running_cases=sum(v["running_cases"] for v in processes().versions(actor, a["key"])))
                    for a in artifacts if a["kind"] == "bpmn"],
         tables=[a for a in artifacts if a["kind"] == "dmn"],
         forms=[dict(a, folder=a["key"].partition("/")[0], name=a["key"].partition("/")[2])
