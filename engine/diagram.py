@@ -20,6 +20,7 @@ from .errors import NotFound
 from .library import ParsedBundle
 from .models import Case, EngineTask, WorkItem
 from .parsing import process_name
+from .worklist import open_items
 
 if TYPE_CHECKING:
     from .runtime import Runtime
@@ -51,8 +52,7 @@ def case_diagrams(rt: Runtime, case_id: int) -> list[dict]:
             .where(EngineTask.case_id == case_id, EngineTask.state.in_([int(s) for s in _SEEN]))
         ).all()
         items = session.execute(
-            select(WorkItem.process_key, WorkItem.element_id, WorkItem.due_at)
-            .where(WorkItem.case_id == case_id, WorkItem.status == "open")
+            open_items(case_id).with_only_columns(WorkItem.process_key, WorkItem.element_id, WorkItem.due_at)
         ).all()
         now = rt.clock.now()
 
