@@ -27,7 +27,7 @@ from .library import ParsedBundle
 from .models import AuditEvent, Case, IjwMessage, WorkItem
 from .persistence import Snapshot
 from .workflows import LiveWorkflow
-from .worklist import open_items, task_summary
+from .worklist import OPEN_ITEMS, task_summary
 
 if TYPE_CHECKING:
     from .runtime import Runtime
@@ -142,7 +142,8 @@ class CaseService:
                 raise NotFound("Deze casus bestaat niet.")
             require_running(case)
             bundle = self.rt.library.parsed(session, case.bundle_id)
-            waiting = [item for item in session.scalars(open_items(case.id)) if code in self._element(bundle, item).ijw]
+            waiting = [item for item in session.scalars(OPEN_ITEMS, {"case_ids": [case.id]})
+                       if code in self._element(bundle, item).ijw]
             if not waiting:
                 raise Conflict(f"Deze casus wacht niet op een {code}-bericht.")
             item = next((i for i in waiting if access.may_do(actor, i.lane, i.organisation_id)), None)
@@ -257,7 +258,7 @@ class CaseService:
         # The party behind a lane can change (a new aanbieder): open items follow it.
         if parties_changed:
             session.flush()
-            for item in session.scalars(open_items(case.id)):
+            for item in session.scalars(OPEN_ITEMS, {"case_ids": [case.id]}):
                 item.organisation_id = access.lane_organisation(case, item.lane)
 
     def _sync_parties(self, session: Session, case: Case, data: Mapping) -> None:
@@ -289,7 +290,7 @@ class CaseService:
         workflow, snapshot = self.rt.store.load(
             session, case.id, case.engine_state, bundle.spec, bundle.subprocess_specs, self.rt.script_engine
         )
-        open_ids = set(session.scalars(open_items(case.id).with_only_columns(WorkItem.id)))
+        open_ids = set(session.scalars(OPEN_ITEMS.with_only_columns(WorkItem.id), {"case_ids": [case.id]}))
         return LiveWorkflow(workflow, snapshot, case.version, open_ids)
 
     # -- queries ---------------------------------------------------------------------------
@@ -341,7 +342,7 @@ class CaseService:
 
     def _case_view(self, session: Session, actor: Actor, case: Case) -> dict:
         view = self._case_summary(session, case)
-        items = list(session.scalars(open_items(case.id)))
+        items = list(session.scalars(OPEN_ITEMS, {"case_ids": [case.id]}))
         sees_data = access.sees_case_data(session, actor, case, items)
         view.update(
             parties=self._parties(session, case),
@@ -360,7 +361,7 @@ class CaseService:
         must not. GET the case for them. The open tasks are read as plain rows.
         """
         view = self._case_summary(session, case, bundle)
-        rows = session.connection().execute(open_items(case.id)).all()
+        rows = session.connection().execute(OPEN_ITEMS, {"case_ids": [case.id]}).all()
         view.update(
             parties=self._parties(session, case),
             open_tasks=self.task_views(session, rows, case),

@@ -20,7 +20,7 @@ from .errors import NotFound
 from .library import ParsedBundle
 from .models import Case, EngineTask, WorkItem
 from .parsing import process_name
-from .worklist import open_items
+from .worklist import OPEN_ITEMS
 
 if TYPE_CHECKING:
     from .runtime import Runtime
@@ -52,7 +52,8 @@ def case_diagrams(rt: Runtime, case_id: int) -> list[dict]:
             .where(EngineTask.case_id == case_id, EngineTask.state.in_([int(s) for s in _SEEN]))
         ).all()
         items = session.execute(
-            open_items(case_id).with_only_columns(WorkItem.process_key, WorkItem.element_id, WorkItem.due_at)
+            OPEN_ITEMS.with_only_columns(WorkItem.process_key, WorkItem.element_id, WorkItem.due_at),
+            {"case_ids": [case_id]},
         ).all()
         now = rt.clock.now()
 

@@ -54,7 +54,7 @@ from .errors import Conflict, InvalidData, NotFound, ProcessProblems
 from .library import ParsedBundle, Source
 from .models import AuditEvent, Bundle, Case, CaseMigration, EngineTask, WorkItem
 from .workflows import LiveWorkflow
-from .worklist import open_items
+from .worklist import OPEN_ITEMS
 
 if TYPE_CHECKING:
     from .runtime import Runtime
@@ -375,7 +375,7 @@ def _previous_state(session: Session, case: Case) -> dict:
         select(_TASKS.c.task_id, _TASKS.c.workflow_key, _TASKS.c.seq, _TASKS.c.state, _TASKS.c.payload)
         .where(_TASKS.c.case_id == case.id).order_by(_TASKS.c.seq)
     ).all()
-    items = session.scalars(open_items(case.id))
+    items = session.scalars(OPEN_ITEMS, {"case_ids": [case.id]})
     return {
         "bundle_id": case.bundle_id,
         "engine_state": case.engine_state,
@@ -394,7 +394,7 @@ def _item_fields(item: WorkItem) -> dict:
 def _follow_work_items(session: Session, case: Case, target: ParsedBundle, workflow) -> None:
     """Open work items take the title, form, lane and element of their step in the new version."""
     seen = set()
-    for item in session.scalars(open_items(case.id)):
+    for item in session.scalars(OPEN_ITEMS, {"case_ids": [case.id]}):
         task = workflow.get_task_from_id(UUID(item.id))
         if task is None or task.state != TaskState.READY or not task.task_spec.manual:
             raise MigrationFailed(f"de open taak '{item.title}' hoort niet meer bij een open stap")

@@ -39,7 +39,7 @@ from .access import Actor
 from .errors import Forbidden
 from .models import AuditEvent, Case, IjwMessage, Timer, WorkItem
 from .scripting import AMSTERDAM, as_date
-from .worklist import open_items
+from .worklist import OPEN_ITEMS
 
 if TYPE_CHECKING:
     from .runtime import Runtime
@@ -147,7 +147,7 @@ class Monitoring:
         """The oldest open task of each case: who holds the ball now."""
         holders: dict[int, WorkItem] = {}
         if case_ids:
-            for item in session.scalars(open_items(case_ids)):
+            for item in session.scalars(OPEN_ITEMS, {"case_ids": sorted(case_ids)}):
                 holders.setdefault(item.case_id, item)
         return holders
 

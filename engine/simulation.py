@@ -26,7 +26,7 @@ from . import audit, clock, directory
 from .access import SYSTEM, Actor
 from .models import Organisation, User, WorkItem
 from .scripting import AMSTERDAM
-from .worklist import open_items
+from .worklist import OPEN_ITEMS
 
 GEMEENTE_OVERLEG = "gemeente-roosendaal"  # consults on every referral: step 4 is taken
 GEMEENTE_MANDAAT = "gemeente-bergen-op-zoom"  # mandates the GI: step 4 is skipped
@@ -215,7 +215,8 @@ class Simulation:
         if state is None:
             return
         with self.rt.reading() as session:
-            items = session.execute(open_items(case_id).with_only_columns(WorkItem.id, WorkItem.element_id)).all()
+            items = session.execute(OPEN_ITEMS.with_only_columns(WorkItem.id, WorkItem.element_id),
+                                    {"case_ids": [case_id]}).all()
         now = self.rt.clock.now()
         for item_id, element_id in items:
             if item_id in self.scheduled:

@@ -1,4 +1,4 @@
-"""Open work items: what cases wait for (`open_items`, the one query for a case's or several
+"""Open work items: what cases wait for (`OPEN_ITEMS`, the one query for a case's or several
 cases' open tasks), and a user's open tasks across cases (`open_tasks`, behind the API's
 `GET /api/tasks` and the web UI's inbox, case and task pages).
 
@@ -10,12 +10,11 @@ of whoever claimed the tasks; organisations, processes and forms come from their
 
 from __future__ import annotations
 
-from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import bindparam, or_, select
 from sqlalchemy.orm import defer
 
 from . import access, directory
@@ -27,19 +26,17 @@ if TYPE_CHECKING:
     from .runtime import Runtime
 
 
-def open_items(case_ids: int | Collection[int]) -> Select:
-    """The open work items of a case (or of several), oldest first: what the case waits for.
-
-    A statement, so each caller runs it as it needs: `session.scalars(...)` for WorkItem
-    objects, `session.connection().execute(...)` for plain rows (cheaper, read-only),
-    `.with_only_columns(...)` for a few columns. Ties are broken by element id, so the order
-    is the same on every run (the simulation draws in this order).
-    """
-    ids = [case_ids] if isinstance(case_ids, int) else sorted(case_ids)
-    return (
-        select(WorkItem).where(WorkItem.case_id.in_(ids), WorkItem.status == "open")
-        .order_by(WorkItem.created_at, WorkItem.element_id, WorkItem.id)
-    )
+# The open work items of one or more cases, oldest first: what they wait for. The one query
+# for it, built once (building an ORM statement costs more than running it; a step runs it):
+# run it with {"case_ids": [...]}, through session.scalars for WorkItem objects, through
+# session.connection().execute for plain rows (cheaper, read-only), or narrowed with
+# .with_only_columns(...). Ties are broken by element id, so the order is the same on every
+# run (the simulation draws in this order).
+OPEN_ITEMS = (
+    select(WorkItem)
+    .where(WorkItem.case_id.in_(bindparam("case_ids", expanding=True)), WorkItem.status == "open")
+    .order_by(WorkItem.created_at, WorkItem.element_id, WorkItem.id)
+)
 
 
 def task_summary(item: WorkItem, case: Case, now: datetime, claimed_by_name: str | None) -> dict:
