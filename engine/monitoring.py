@@ -17,8 +17,15 @@ Definitions (docs/modelling.md, "Monitoring"):
   the BEN (that got a task with `kpi` = `ret` / `ben`).
 - outcomes: `resultaat` (GI) or `einde_reden` (WBW) in the case data, labelled with the
   `oneOf` titles of the forms that ask for them.
+- a norm's last day is in time: care that starts on it meets the norm, so a `monitorNorm`
+  timer is due when that day is over (the doorbraak: midnight after ingangsdatum + 3
+  months) and only then does the case count as stuck or past the norm.
 - a case's norms (`case_norms`): its `monitorNorm` timers, each with its last day (the day
-  the timer is due; care that starts on it is in time) and whether care started (a JW305).
+  before the moment the timer is due) and whether care started (a JW305).
+- iJw message terms (`messages`): the aanbieder sends the JW305 within 5 werkdagen of the
+  care's actual start (`Begindatum`) and the JW307 within 5 werkdagen of its end
+  (`Einddatum`); a message recorded after that term's last day is late. (The gemeente's
+  answer to a JW315 is the due date of the task that records it, so it is on the stuck list.)
 - median and p90 (nearest rank: the smallest value with at least 90 % of the values at or
   below it), in days.
 """
@@ -46,6 +53,8 @@ if TYPE_CHECKING:
 
 KPI_ROLES = frozenset({"escalatie", "ret", "ben"})
 START_ZORG = "JW305"
+# iJw 3.2: the message → the field it is counted from and its term.
+MESSAGE_TERMS = {"JW305": ("Begindatum", "5 werkdagen"), "JW307": ("Einddatum", "5 werkdagen")}
 CARE_NORM_MONTHS = 3  # doorbraakaanpak: fitting care within 3 months of the ingangsdatum
 CARE_NORM = f"{CARE_NORM_MONTHS} maanden"
 
@@ -53,6 +62,11 @@ CARE_NORM = f"{CARE_NORM_MONTHS} maanden"
 def care_deadline(begin: date) -> date:
     """The last day of the doorbraak norm counted from the ingangsdatum (in time when on it)."""
     return workdays.add_months(begin, CARE_NORM_MONTHS)
+
+
+def last_day(due: datetime) -> date:
+    """The last day in time for a norm whose timer is due at `due` (midnight after that day)."""
+    return as_date(due - timedelta(microseconds=1))
 
 
 def _longest_norm_days() -> int:
@@ -167,7 +181,7 @@ class Monitoring:
             )
         latest = {timer.element_id: timer for timer in timers}  # a timer waited on again: its last row
         return [
-            {"norm": timer.norm, "element_id": timer.element_id, "deadline": as_date(timer.due_at),
+            {"norm": timer.norm, "element_id": timer.element_id, "deadline": last_day(timer.due_at),
              "care_started": bool(started)}
             for timer in latest.values()
         ]
@@ -237,6 +251,7 @@ class Monitoring:
                 .where(*scope, WorkItem.element_id.in_(sorted(roles["escalatie"])))
             ).all() if roles["escalatie"] else []
             reached = self._cases_reaching(session, scope, roles)
+            messages = self._message_terms(session, scope)
             names = self.rt.orgs.names(session, {region} | {c.gi_id for c in cases} | {c.gemeente_id for c in cases})
 
         waits: dict[int, float] = {}
@@ -264,7 +279,32 @@ class Monitoring:
             "escalations": self._escalations(escalations, starts, reached),
             "outcomes": self._outcomes(cases),
             "outcome_labels": outcome_labels,
+            "messages": messages,
         }
+
+    @staticmethod
+    def _message_terms(session, scope) -> dict[str, dict]:
+        """Per message code with a term: how many were recorded, how many late, which cases."""
+        rows = session.execute(
+            select(IjwMessage.case_id, IjwMessage.code, IjwMessage.payload, IjwMessage.recorded_at)
+            .join(Case, Case.id == IjwMessage.case_id)
+            .where(*scope, IjwMessage.code.in_(sorted(MESSAGE_TERMS)))
+            .order_by(IjwMessage.id)
+        ).all()
+        terms = {code: {"term": term, "counted_from": field, "count": 0, "late": 0, "late_cases": []}
+                 for code, (field, term) in MESSAGE_TERMS.items()}
+        for case_id, code, payload, recorded_at in rows:
+            field, term = MESSAGE_TERMS[code]
+            start = _date_or_none((payload or {}).get(field))
+            summary = terms[code]
+            summary["count"] += 1
+            if start is not None and recorded_at.astimezone(AMSTERDAM).date() > workdays.deadline(start, term):
+                summary["late"] += 1
+                summary["late_cases"].append(case_id)
+        for summary in terms.values():
+            counted = summary["count"]
+            summary["share_on_time"] = round((counted - summary["late"]) / counted, 3) if counted else None
+        return terms
 
     @staticmethod
     def _care_starts(session, scope) -> dict[int, date]:

@@ -4,7 +4,7 @@ out by hand below: stuck list order, KPIs per GI and gemeente, the heatmap; and 
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -13,6 +13,7 @@ from engine import directory
 from engine.clock import Clock
 from engine.models import AuditEvent, Case, IjwMessage, Organisation, Timer, User, WorkItem
 from engine.runtime import Runtime
+from engine.scripting import AMSTERDAM
 
 from .conftest import BACKENDS, Client, build_app
 
@@ -26,6 +27,10 @@ class FixedClock(Clock):
 
 def _at(text: str) -> datetime:
     return datetime.fromisoformat(text).replace(tzinfo=UTC)
+
+
+def _midnight_after(day: str) -> datetime:
+    return datetime.combine(date.fromisoformat(day) + timedelta(days=1), time(), AMSTERDAM)
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
@@ -76,10 +81,18 @@ def _load(runtime) -> dict:
         elsewhere = case(7, gi_a, other_gemeente.id, "running", {"ingangsdatum_maatregel": "2027-01-01"},
                          region_id=other_region.id)
 
-        for case_id, begin in ((c1, "2027-02-15"), (c2, "2027-05-10"), (c3, "2027-03-03"), (c4, "2027-06-04"),
-                               (elsewhere, "2027-01-02")):
+        # Case 4's JW305 came on Monday 14 June, after Friday 11 June, the last of its 5 werkdagen.
+        for case_id, begin, recorded in ((c1, "2027-02-15", "2027-02-15"), (c2, "2027-05-10", "2027-05-10"),
+                                         (c3, "2027-03-03", "2027-03-03"), (c4, "2027-06-04", "2027-06-14"),
+                                         (elsewhere, "2027-01-02", "2027-01-20")):
             session.add(IjwMessage(case_id=case_id, code="JW305", direction="aanbieder → gemeente",
-                                   payload={"Begindatum": begin}, recorded_at=_at(begin)))
+                                   payload={"Begindatum": begin}, recorded_at=_at(recorded)))
+        # JW307: case 2 ended Tuesday 1 June, recorded on its 5th werkdag (8 June): in time; case 3
+        # ended Monday 7 June, recorded Tuesday 15 June, a day after its last werkdag.
+        for case_id, begin, end, recorded in ((c2, "2027-05-10", "2027-06-01", "2027-06-08"),
+                                              (c3, "2027-03-03", "2027-06-07", "2027-06-15")):
+            session.add(IjwMessage(case_id=case_id, code="JW307", direction="aanbieder → gemeente",
+                                   payload={"Begindatum": begin, "Einddatum": end}, recorded_at=_at(recorded)))
 
         def completed(case_id, element, passende_zorg):
             session.add(AuditEvent(case_id=case_id, at=NOW, actor="ret", kind="task_completed", element_id=element,
@@ -112,18 +125,20 @@ def _load(runtime) -> dict:
         item(c3, "ret_bespreking", "ret", region, "2027-02-10", completed_at="2027-02-17", process="opschaalroute")
         item(c3, "ben_advies", "ben", region, "2027-02-18", completed_at="2027-02-25", process="opschaalroute")
 
-        def timer(case_id, status, created, due, fired=None, process="gi_verwijsproces",
+        def timer(case_id, status, created, last_day, fired=False, process="gi_verwijsproces",
                   element="doorbraak_termijn_verstreken", norm="Passende zorg binnen 3 maanden"):
+            # As the BPMN times a norm: due at midnight (Amsterdam) after its last day.
+            due = _midnight_after(last_day)
             session.add(Timer(case_id=case_id, task_id=str(uuid.uuid4()), process_key=process, element_id=element,
-                              norm=norm, status=status, due_at=_at(due), run_at=_at(due), created_at=_at(created),
-                              fired_at=_at(fired) if fired else None, attempts=1 if fired else 0))
+                              norm=norm, status=status, due_at=due, run_at=due, created_at=_at(created),
+                              fired_at=due if fired else None, attempts=1 if fired else 0))
 
-        timer(c5, "fired", "2027-01-01", "2027-04-01", fired="2027-04-01")
+        timer(c5, "fired", "2027-01-01", "2027-04-01", fired=True)
         timer(c1, "closed", "2027-01-01", "2027-04-01")
-        timer(c4, "fired", "2027-01-05", "2027-04-05", fired="2027-04-05")  # care started since: not stuck
-        timer(elsewhere, "fired", "2027-01-01", "2027-04-01", fired="2027-04-01")
+        timer(c4, "fired", "2027-01-05", "2027-04-05", fired=True)  # care started since: not stuck
+        timer(elsewhere, "fired", "2027-01-01", "2027-04-01", fired=True)
         timer(c6, "waiting", "2027-06-01", "2027-09-01")
-        timer(c5, "waiting", "2027-06-01", "2027-07-01", process="opschaalroute", element="wachten_op_ret_vergadering",
+        timer(c5, "waiting", "2027-06-01", "2027-06-30", process="opschaalroute", element="wachten_op_ret_vergadering",
               norm=None)
         session.commit()
     return {"c1": c1, "c2": c2, "c3": c3, "c4": c4, "c5": c5, "c6": c6, "elsewhere": elsewhere,
@@ -134,11 +149,11 @@ def test_stuck_list_most_overdue_first_with_who_holds_the_ball(dataset):
     _client, runtime, coordinator, ids = dataset
     rows = runtime.monitoring.stuck(coordinator)
     assert [(r["kind"], r["case_id"], r["element_id"]) for r in rows] == [
-        ("norm", ids["c5"], "doorbraak_termijn_verstreken"),  # due 1 April: 90.5 days overdue
+        ("norm", ids["c5"], "doorbraak_termijn_verstreken"),  # past 1 April, its last day: 89.6 days overdue
         ("taak", ids["c5"], "stap3_aanbieder_zoeken"),  # due 1 June: 29.5 days
         ("taak", ids["c6"], "stap1_plan_van_aanpak"),  # due 25 June: 5.5 days
     ]
-    assert [r["days_overdue"] for r in rows] == [90.5, 29.5, 5.5]
+    assert [r["days_overdue"] for r in rows] == [89.6, 29.5, 5.5]
     norm, task = rows[0], rows[1]
     assert norm["step"] == "Passende zorg binnen 3 maanden"
     assert (norm["lane"], norm["organisation"]) == ("jeugdbeschermer", "William Schrikker Jeugdbescherming")
@@ -149,7 +164,7 @@ def test_stuck_list_most_overdue_first_with_who_holds_the_ball(dataset):
 
 
 def test_kpis_on_the_hand_computed_dataset(dataset):
-    _client, runtime, coordinator, _ids = dataset
+    _client, runtime, coordinator, ids = dataset
     kpi = runtime.monitoring.kpi(coordinator)
     assert kpi["cases"] == 6 and kpi["region"] == "Regio West-Brabant West (RET en BEN)"
     # Waits from ingangsdatum to Begindatum: 45, 120, 30, 150 days; 1 and 3 within 3 months.
@@ -181,6 +196,14 @@ def test_kpis_on_the_hand_computed_dataset(dataset):
                                   "p90_days_to_handle": 4.0, "started_after_escalation": 1,
                                   "median_days_to_start_zorg": 60.0, "to_ret": 2, "to_ben": 1}
     assert kpi["outcomes"] == {"doelen_behaald": 2, "uitval": 1}
+    # iJw terms: 4 JW305 in the region, case 4's late; 2 JW307, case 3's late. The case
+    # elsewhere (a late JW305) is not counted.
+    assert kpi["messages"] == {
+        "JW305": {"term": "5 werkdagen", "counted_from": "Begindatum", "count": 4, "late": 1,
+                  "late_cases": [ids["c4"]], "share_on_time": 0.75},
+        "JW307": {"term": "5 werkdagen", "counted_from": "Einddatum", "count": 2, "late": 1,
+                  "late_cases": [ids["c3"]], "share_on_time": 0.5},
+    }
     # Labelled as the GI's closing form (the version these cases run on) labels them.
     assert kpi["outcome_labels"] == {"doelen_behaald": "Doelen behaald",
                                      "niet_haalbaar": "Doelen in overeenstemming niet haalbaar",
@@ -210,7 +233,7 @@ def test_heatmap_per_bpmn_element(dataset):
         "kind": "userTask", "waiting_now": 1, "count": 4, "median_wait_days": 7.0, "p90_wait_days": 20.5}
     assert (elements["doorbraak_termijn_verstreken"]["waiting_now"],
             elements["doorbraak_termijn_verstreken"]["count"]) == (1, 3)  # case 6 waits; 5 and 4 fired
-    assert elements["doorbraak_termijn_verstreken"]["median_wait_days"] == 90.0
+    assert elements["doorbraak_termijn_verstreken"]["median_wait_days"] == 90.9  # 1 Jan 00:00 UTC to 1 Apr 22:00 UTC
     assert elements["stap3_aanbieder_zoeken"]["waiting_now"] == 1  # the case elsewhere is not counted
     assert elements["stap9_start_jeugdhulp"]["count"] == 0  # tasks nobody reached are listed with zeros
     assert "wachten_op_ret_vergadering" not in elements and "ret_bespreking" not in elements

@@ -54,7 +54,8 @@ def test_doorbraak_escalates_after_three_months_without_stopping_the_case(fresh)
     case = start_gi(client, "GI-DOORBRAAK", ingangsdatum="2027-01-15")
     [timer] = _timers(runtime, case["id"])
     assert (timer.element_id, timer.status) == ("doorbraak_termijn_verstreken", "waiting")
-    assert timer.due_at == _midnight("2027-04-15")  # plus_maanden(ingangsdatum_maatregel, 3)
+    # plus_dagen(plus_maanden(ingangsdatum_maatregel, 3), 1): when 15 April, the last day in time, is over.
+    assert timer.due_at == _midnight("2027-04-16")
     assert "3 maanden" in timer.norm
     step(client, case["id"], "stap1_plan_van_aanpak")
 
@@ -66,7 +67,7 @@ def test_doorbraak_escalates_after_three_months_without_stopping_the_case(fresh)
     task = client.open_task(case["id"], "plaatsingscoordinator", "doorbraak_escaleren")
     assert task["lane"] == "plaatsingscoordinator"
     # The timer fired at its own moment on the way, not when the clock stopped.
-    assert datetime.fromisoformat(task["created_at"]).astimezone(AMSTERDAM).date() == date(2027, 4, 15)
+    assert datetime.fromisoformat(task["created_at"]).astimezone(AMSTERDAM).date() == date(2027, 4, 16)
     [timer] = _timers(runtime, case["id"])
     assert timer.status == "fired" and timer.attempts == 1
     assert [e.element_id for e in _audit(runtime, case["id"], "timer_fired")] == ["doorbraak_termijn_verstreken"]
@@ -75,7 +76,7 @@ def test_doorbraak_escalates_after_three_months_without_stopping_the_case(fresh)
     # The coordinator sees it as stuck: past the 3-month norm without start of care.
     stuck = client.get("/api/monitor/stuck", "regiocoordinator").json
     [row] = [r for r in stuck if r["case_id"] == case["id"] and r["kind"] == "norm"]
-    assert row["element_id"] == "doorbraak_termijn_verstreken" and row["days_overdue"] >= 5
+    assert row["element_id"] == "doorbraak_termijn_verstreken" and row["days_overdue"] == 4.0  # since 16 April
 
     # Escalated to the RET via the gedragswetenschapper; the main flow still waits at step 3.
     step(client, case["id"], "doorbraak_escaleren")
@@ -97,6 +98,25 @@ def test_care_started_in_time_wins_the_race_and_no_escalation_follows(fresh):
     step(client, case["id"], "stop_jeugdhulp_melden")
     assert step(client, case["id"], "afsluitende_evaluatie")["status"] == "completed"
     assert _audit(runtime, case["id"], "timer_fired") == []
+
+
+def test_care_that_starts_on_the_last_day_of_the_norm_is_in_time(fresh):
+    client, runtime = fresh
+    case = start_gi(client, "GI-LAATSTE-DAG", gemeente=GEMEENTE_MANDAAT, ingangsdatum="2027-01-15")
+    for name in ("stap1_plan_van_aanpak", "stap3_aanbieder_zoeken", "stap5_afstemmen_aanbieder",
+                 "stap6_bepaling_jeugdhulp", "stap7_aanmelden_aanbieder", "stap8a_verzoek_om_toewijzing",
+                 "stap8b_reactie_gemeente"):
+        step(client, case["id"], name)
+    # 15 April is the last day of "binnen 3 maanden": no escalation during it.
+    move_clock_to(client, datetime(2027, 4, 15, 16, 0, tzinfo=AMSTERDAM))
+    assert open_names(client, case["id"]) == ["stap9_start_jeugdhulp"]
+    step(client, case["id"], "stap9_start_jeugdhulp", Begindatum="2027-04-15")
+    move_clock_to(client, "2027-04-20")
+    assert "doorbraak_escaleren" not in open_names(client, case["id"])
+    assert _audit(runtime, case["id"], "timer_fired") == []
+    assert runtime.monitoring.case_norms(case["id"])[0]["deadline"] == date(2027, 4, 15)
+    coordinator = _actor(runtime, "regiocoordinator")
+    assert not [r for r in runtime.monitoring.stuck(coordinator) if r["case_id"] == case["id"]]
 
 
 # -- the RET meeting -------------------------------------------------------------------------------

@@ -269,7 +269,7 @@ def test_the_task_page_shows_the_cases_norm_as_the_monitoring_judges_it(ui, clie
         html = session.get(f"/taken/{task}").get_data(as_text=True)
         return re.sub(r"\s+", " ", re.search(r'<dd data-norm="doorbraak_termijn_verstreken">(.*?)</dd>', html, re.S)[1])
 
-    # 3 months from 30 November: 28 February (the timer's day, the KPI's last day in time).
+    # 3 months from 30 November: 28 February, the last day in time (the timer waits for midnight after it).
     assert norm().strip() == "uiterlijk 28 februari 2027"
     with runtime.transaction() as db:  # care starts when the JW305 is there, whatever the case data says
         db.add(IjwMessage(case_id=case["id"], code="JW305", direction="aanbieder → gemeente", payload={},

@@ -101,6 +101,12 @@ def test_the_dashboard_shows_the_engines_figures(world):
         f"{escalations['open']} open · {total['waiting_past_norm']} over de termijn van 3 maanden zonder start zorg · "
         "2 naar RET · 0 naar BEN"))
     assert tiles["Vastgelopen"][0] == str(len(stuck))
+    start, stop = kpi["messages"]["JW305"], kpi["messages"]["JW307"]
+    # Which JW305s are late depends on the day the tests run (the world's care starts on a fixed date).
+    assert start["count"] == total["started"] and stop["count"] == 4
+    assert tiles["Start/stop op tijd gemeld"] == (
+        f"{percent_nl(start['share_on_time'])}/{percent_nl(stop['share_on_time'])}",
+        f"JW305 en JW307 binnen 5 werkdagen: {start['late']} van 4 starts en {stop['late']} van 4 stops te laat")
 
     # The doorbraak table and the charts per GI and per gemeente.
     wsg = next(g for g in kpi["start_zorg"]["per_gi"] if g["organisation"] == "William Schrikker Jeugdbescherming")

@@ -79,6 +79,15 @@ class EscalationsSchema(BaseSchema):
     to_ben = ma.fields.Integer(metadata={"description": "Casussen die bij het BEN kwamen (een taak met kpi=ben)"})
 
 
+class MessageTermSchema(BaseSchema):
+    term = ma.fields.String(metadata={"description": "De termijn uit iJw 3.2, bijv. 5 werkdagen"})
+    counted_from = ma.fields.String(metadata={"description": "Het berichtveld waarvan de termijn telt"})
+    count = ma.fields.Integer()
+    late = ma.fields.Integer(metadata={"description": "Berichten vastgelegd na de laatste dag van de termijn"})
+    share_on_time = ma.fields.Float(allow_none=True)
+    late_cases = ma.fields.List(ma.fields.Integer())
+
+
 class KpiSchema(BaseSchema):
     region = ma.fields.String(allow_none=True)
     process = ma.fields.String(allow_none=True)
@@ -91,6 +100,8 @@ class KpiSchema(BaseSchema):
                               metadata={"description": "Uitkomst bij einde zorg (resultaat of einde_reden) → aantal"})
     outcome_labels = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.String(),
                                     metadata={"description": "Uitkomst → de titel die het formulier eraan geeft"})
+    messages = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Nested(MessageTermSchema),
+                              metadata={"description": "Per iJw-bericht met een termijn (JW305, JW307): op tijd of te laat"})
 
 
 class HeatmapElementSchema(BaseSchema):
