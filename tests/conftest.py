@@ -20,6 +20,8 @@ from engine.config import ROOT, Settings  # noqa: E402
 from engine.runtime import Runtime  # noqa: E402
 from webapi import create_app  # noqa: E402
 
+from .browser import LiveServer, launch  # noqa: E402
+
 FIXTURES = Path(__file__).parent / "fixtures"
 PG_URL = os.environ.get("VERWIJSFLOW_TEST_PG_URL")
 
@@ -166,3 +168,23 @@ def client(app) -> Client:
 @pytest.fixture(scope="module")
 def runtime(app) -> Runtime:
     return app.extensions["verwijsflow"]
+
+
+# -- browser tests: a module that defines its own `world` (with `.app`) gets these --------------
+
+@pytest.fixture(scope="module")
+def live(world):
+    """The module's world served over HTTP on a free port."""
+    with LiveServer(world.app) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def browser(world):
+    """Debian's chromium driven by Playwright, once per module (after its world is built)."""
+    from playwright.sync_api import sync_playwright  # only the browser tests need it installed
+
+    with sync_playwright() as playwright:
+        browser = launch(playwright)
+        yield browser
+        browser.close()

@@ -18,7 +18,7 @@ from lxml import etree
 from engine.changes import summarise
 from engine.config import ROOT
 
-from .browser import DESKTOP, LiveServer, launch, require_browser, screenshot
+from .browser import DESKTOP, require_browser, screenshot
 from .conftest import Client, build_app
 from .gi_steps import start_gi
 
@@ -40,22 +40,6 @@ def world(tmp_path_factory):
     yield SimpleNamespace(app=app, runtime=runtime, client=client, cases=cases)
     runtime.dispose()
     database.drop()
-
-
-@pytest.fixture(scope="module")
-def live(world):
-    with LiveServer(world.app) as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
-def browser(world):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = launch(playwright)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from .browser import DESKTOP, TABLET, LiveServer, launch, require_browser, screenshot
+from .browser import DESKTOP, TABLET, require_browser, screenshot
 from .ui_world import build_world
 
 pytestmark = pytest.mark.browser
@@ -22,22 +22,6 @@ def world(tmp_path_factory):
     yield world
     world.runtime.dispose()
     database.drop()
-
-
-@pytest.fixture(scope="module")
-def live(world):
-    with LiveServer(world.app) as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
-def browser(world):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = launch(playwright)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture
