@@ -18,7 +18,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from jsonschema import Draft202012Validator, FormatChecker
+from jsonschema import Draft202012Validator, FormatChecker, validators
+from jsonschema import _keywords as keywords
+from jsonschema._utils import equal
 from jsonschema.exceptions import ValidationError
 
 from .errors import InvalidData
@@ -63,12 +65,41 @@ def _field_schemas(schema: dict):
                 yield from _field_schemas(sub["items"])
 
 
+# Keywords a choice of a choice list has: {"const": ..., "title": ...}. Titles only annotate.
+_CHOICE_KEYS = frozenset({"const", "title", "description"})
+
+
+def _one_of(validator, one_of, instance, schema):
+    """jsonschema's oneOf, with a shortcut for choice lists (x-keuzelijst, iJw code lists).
+
+    jsonschema descends into every option, a new validator each; a list of 50 codes cost more
+    than the rest of a step. For options that are only a const (and a title), the value is
+    valid under exactly the options whose const equals it (jsonschema's own equality), so one
+    match means valid. Every other case (no match, two, an option with other keywords) goes
+    to jsonschema's oneOf itself, so the errors and their messages are the same as before.
+    """
+    matches = 0
+    for option in one_of:
+        if not (isinstance(option, dict) and "const" in option and option.keys() <= _CHOICE_KEYS):
+            matches = -1
+            break
+        if equal(instance, option["const"]):
+            matches += 1
+    if matches == 1:
+        return
+    yield from keywords.oneOf(validator, one_of, instance, schema)
+
+
+# Draft 2020-12 with the oneOf above; every form, condition and choice list is checked with it.
+FormValidator = validators.extend(Draft202012Validator, {"oneOf": _one_of})
+
+
 @dataclass(frozen=True)
 class Condition:
     """One entry of `x-voorwaarden`, compiled."""
 
-    when: Draft202012Validator
-    then: Draft202012Validator
+    when: FormValidator
+    then: FormValidator
     field: str
     message: str
 
@@ -89,7 +120,7 @@ class Form:
     """A resolved form with its compiled validator and conditions."""
 
     schema: dict | None
-    validator: Draft202012Validator | None = field(default=None, compare=False)
+    validator: FormValidator | None = field(default=None, compare=False)
     conditions: tuple[Condition, ...] | None = field(default=None, compare=False)
 
     def validate(self, data: Mapping, case_data: Mapping | None = None) -> None:
@@ -117,7 +148,7 @@ class FormCache:
                 self._entries.move_to_end(key)
                 return entry[1]
         resolved = resolve(schema, choices)
-        form = Form(resolved, Draft202012Validator(resolved, format_checker=FormatChecker()), conditions_of(resolved))
+        form = Form(resolved, FormValidator(resolved, format_checker=FormatChecker()), conditions_of(resolved))
         with self._lock:
             self._entries[key] = (schema, form)
             while len(self._entries) > self.size:
@@ -125,7 +156,7 @@ class FormCache:
         return form
 
 
-def validate(schema: dict, data: Mapping, validator: Draft202012Validator | None = None,
+def validate(schema: dict, data: Mapping, validator: FormValidator | None = None,
              case_data: Mapping | None = None, conditions: tuple[Condition, ...] | None = None) -> None:
     """Raise InvalidData with Dutch messages per field (dotted path) when data does not fit.
 
@@ -162,8 +193,8 @@ def with_case_data(schema: dict, data: Mapping, case_data: Mapping | None) -> di
 
 
 @lru_cache(maxsize=512)
-def _validator(schema_json: str) -> Draft202012Validator:
-    return Draft202012Validator(json.loads(schema_json), format_checker=FormatChecker())
+def _validator(schema_json: str) -> FormValidator:
+    return FormValidator(json.loads(schema_json), format_checker=FormatChecker())
 
 
 def _messages(schema: dict, error: ValidationError):
