@@ -28,6 +28,10 @@ class _Frontier:
         state = kwargs.get("state")
         if first_task is None and state in _FAST_STATES and set(kwargs) <= {"state", "manual"}:
             return _matching(self, state, kwargs.get("manual"))
+        if first_task is None and set(kwargs) == {"spec_name"}:
+            # A parallel gateway asks this on every update (SpiffWorkflow's
+            # _check_threshold_unstructured): a walk over the whole tree, every history.
+            return _named(self, kwargs["spec_name"])
         return super().get_tasks(first_task, **kwargs)
 
     def update_waiting_tasks(self) -> None:
@@ -73,6 +77,33 @@ def _collect(workflow, state: int, manual, found: list) -> None:
         # The tree walk does not descend into the subprocess of a finished task.
         if subprocess is not None and not task._state & TaskState.FINISHED_MASK:
             _collect(subprocess, state, manual, found)
+
+
+# TaskIterator's default max_depth: the walk returns tasks down to this depth, no deeper.
+_MAX_DEPTH = 1000
+
+
+def _named(workflow, spec_name: str) -> list:
+    """What get_tasks(spec_name=...) returns: the walk of a query without a state filter
+    visits every task of every state and descends into every subprocess, finished or not,
+    down to the iterator's maximum depth (counted from this workflow's root); in its order."""
+    found = []
+    _collect_named(workflow, spec_name, found)
+    if not found:
+        return found
+    root_depth = len(_tree_position(workflow.task_tree))
+    positioned = sorted(((_tree_position(task), task) for task in found), key=lambda pair: pair[0])
+    return [task for position, task in positioned if len(position) - root_depth <= _MAX_DEPTH]
+
+
+def _collect_named(workflow, spec_name: str, found: list) -> None:
+    subprocesses = workflow.top_workflow.subprocesses
+    for task in workflow.tasks.values():
+        if task.task_spec.name == spec_name:
+            found.append(task)
+        subprocess = subprocesses.get(task.id) if subprocesses else None
+        if subprocess is not None:
+            _collect_named(subprocess, spec_name, found)
 
 
 def _tree_position(task) -> tuple:
