@@ -15,7 +15,12 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         return _sqlite_engine(url)
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    # random_page_cost 1.1 instead of PostgreSQL's 4 (a disk that seeks): our tables are read
+    # from memory or SSD, and at 4 the planner scans every region's work items where an index
+    # walk from the region's cases is right (heatmap, 1,000 of 50,000 cases: 69 ms -> 4.5 ms).
+    # A URL that sets its own `options` keeps them.
+    connect_args = {} if "options=" in url else {"options": "-c random_page_cost=1.1"}
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, connect_args=connect_args)
 
 
 def _sqlite_engine(url: str) -> Engine:
