@@ -18,7 +18,7 @@ from lxml import etree
 from engine.changes import summarise
 from engine.config import ROOT
 
-from .browser import DESKTOP, require_browser, screenshot
+from .browser import expect, login, require_browser, screenshot, watched_page
 from .conftest import Client, build_app
 from .gi_steps import start_gi
 
@@ -44,49 +44,8 @@ def world(tmp_path_factory):
 
 @pytest.fixture
 def page(browser):
-    """A fresh browser tab that fails the test on any console error or failed request,
-    except the refusals a test says it expects (`page.expected_refusals`)."""
-    context = browser.new_context(viewport=DESKTOP, locale="nl-NL", timezone_id="Europe/Amsterdam",
-                                  accept_downloads=True)
-    page = context.new_page()
-    page.expected_refusals = []  # (status, path) pairs
-    problems: list[str] = []
-
-    def on_console(message):
-        # A failed request is logged by the browser too; on_response judges those.
-        if message.type == "error" and not message.text.startswith(("Failed to load resource", DMN_JS_BUILD_NOTICE)):
-            problems.append(message.text)
-
-    def on_response(response):
-        if response.status < 400 or response.request.resource_type == "document":
-            return
-        if (response.status, response.url.split("?")[0].removeprefix(_origin(response.url))) in page.expected_refusals:
-            return
-        problems.append(f"{response.status} {response.url}")
-
-    page.on("console", on_console)
-    page.on("pageerror", lambda error: problems.append(str(error)))
-    page.on("response", on_response)
-    yield page
-    context.close()
-    assert problems == []
-
-
-def _origin(url: str) -> str:
-    return re.match(r"https?://[^/]+", url).group(0)
-
-
-def expect(target):
-    from playwright.sync_api import expect as playwright_expect
-
-    return playwright_expect(target)
-
-
-def login(page, live, username: str) -> None:
-    page.goto(f"{live.url}/inloggen")
-    page.get_by_label("Gebruikersnaam").fill(username)
-    page.get_by_label("Wachtwoord").fill("demo")
-    page.get_by_role("button", name="Inloggen").click()
+    with watched_page(browser, quiet_console=(DMN_JS_BUILD_NOTICE,), accept_downloads=True) as page:
+        yield page
 
 
 def open_modeler(page, live, key: str = GI) -> None:

@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from .browser import DESKTOP, TABLET, require_browser, screenshot
+from .browser import DESKTOP, TABLET, expect, login, require_browser, screenshot, watched_page
 from .ui_world import build_world
 
 pytestmark = pytest.mark.browser
@@ -26,34 +26,8 @@ def world(tmp_path_factory):
 
 @pytest.fixture
 def page(browser, request):
-    viewport = getattr(request, "param", DESKTOP)
-    context = browser.new_context(viewport=viewport, locale="nl-NL", timezone_id="Europe/Amsterdam")
-    page = context.new_page()
-    problems: list[str] = []
-    # A refused form comes back as a 422 page: the browser logs that; other failures are
-    # caught by the response listener below.
-    page.on("console", lambda message: problems.append(message.text)
-            if message.type == "error" and not message.text.startswith("Failed to load resource") else None)
-    page.on("pageerror", lambda error: problems.append(str(error)))
-    page.on("response", lambda r: problems.append(f"{r.status} {r.url}")
-            if r.status >= 400 and r.request.resource_type != "document" else None)
-    yield page
-    context.close()
-    # Scripts, styles and bpmn-js all loaded, nothing blocked by the content security policy.
-    assert problems == []
-
-
-def expect(target):
-    from playwright.sync_api import expect as playwright_expect
-
-    return playwright_expect(target)
-
-
-def login(page, live, username: str) -> None:
-    page.goto(f"{live.url}/inloggen")
-    page.get_by_label("Gebruikersnaam").fill(username)
-    page.get_by_label("Wachtwoord").fill("demo")
-    page.get_by_role("button", name="Inloggen").click()
+    with watched_page(browser, getattr(request, "param", DESKTOP)) as page:
+        yield page
 
 
 def element(page, diagram: str, element_id: str):
